@@ -21,9 +21,9 @@ export class InputError extends Error {
   readonly field: string;
   readonly value: unknown;
 
-  constructor(field: string, value: unknown, problem: string, options?: { source?: string }) {
+  constructor(field: string, value: unknown, problem: string, options?: { source?: string; omitValue?: boolean }) {
     const where = options?.source ? `${options.source}: ` : '';
-    super(`${where}${field} ${problem} (got ${describeValue(value)})`);
+    super(`${where}${field} ${problem}${options?.omitValue ? '' : ` (got ${describeValue(value)})`}`);
     this.field = field;
     this.value = value;
   }

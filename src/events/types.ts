@@ -48,6 +48,8 @@ export interface DeadLetterFacts {
   deliveryAttempts?: number;
   lastDeliveryOutcome?: string;
   publishTime?: string;
+  /** Event Grid schema only; CloudEvents dead-letter records do not carry it. */
+  lastDeliveryAttemptTime?: string;
 }
 
 export interface NormalizedChange {
@@ -63,7 +65,7 @@ export interface NormalizedChange {
   resourceId: string;
   /** Normalized id of the NSG a rule belongs to (or the NSG itself for an NSG change). */
   nsgId?: string;
-  /** Security rule name, for a rule change. */
+  /** Security rule name, for a rule change, with the casing the event used (ARM names compare case-insensitively). */
   ruleName?: string;
   subscriptionId?: string;
   /** ISO 8601 event time. */
@@ -74,6 +76,8 @@ export interface NormalizedChange {
   actor: Actor;
   /** The resource body, when the event carries it (Resource Notifications). */
   resourceBody?: unknown;
+  /** The api-version `resourceBody.properties` follows (Resource Notifications `data.apiVersion`). */
+  resourceApiVersion?: string;
   secret?: SecretEventFacts;
   deadLetter?: DeadLetterFacts;
 }
@@ -84,14 +88,17 @@ export interface IgnoredEvent {
   eventId?: string;
   eventType?: string;
   reason: string;
+  /** Set when the ignored event came out of a dead-letter record. */
+  deadLetter?: DeadLetterFacts;
 }
 
 /** An event that could not be parsed; the rest of its batch is still processed. */
 export interface EventError {
   index: number;
   eventId?: string;
-  /** Dotted path inside the event, e.g. `data.resourceUri`. */
+  /** Dotted path inside the event, e.g. `data.resourceUri`; `''` when the element itself is not an event object. */
   field: string;
+  /** What is wrong with the field, e.g. `missing`; `formatEventError` renders `index 3, field data.resourceUri: missing`. */
   message: string;
 }
 

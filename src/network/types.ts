@@ -98,8 +98,14 @@ export type RuleDrift =
 export interface NsgDiff {
   nsgId: string;
   drift: RuleDrift[];
-  /** What is reachable now that was not reachable in the baseline (attributed to the rule that now admits it). */
+  /** Inbound: what is reachable now that was not reachable in the baseline (attributed to the rule that now admits it). */
   exposureAdded: ExposureEntry[];
-  /** What was reachable in the baseline and is no longer. */
+  /** Inbound: what was reachable in the baseline and is no longer (attributed to the baseline rule that admitted it). */
   exposureRemoved: ExposureEntry[];
+  /**
+   * The same for outbound traffic (`sourceClass` then describes the destination). Kept apart because the entries
+   * carry no direction and everything that judges `exposureAdded` reads it as inbound. Always set by `diffNsg`.
+   */
+  outboundExposureAdded?: ExposureEntry[];
+  outboundExposureRemoved?: ExposureEntry[];
 }

@@ -1,0 +1,88 @@
+/**
+ * Undo: put an NSG back the way it was before a remediation, through the same gateways, with the same conditional
+ * writes. The remediation's audit record holds the plan and every action's before-state; the inverse plan is applied
+ * and recorded. driftwarden's own write is recognized at intake, so the undo does not trigger a new remediation; the
+ * baseline is unchanged, so a later sweep will report the drift again unless the state is accepted.
+ */
+import type { AuditRecord } from '../audit/types';
+import { GatewayError } from '../gateways/errors';
+import type { AuditLog, NetworkGateway } from '../gateways/types';
+import { invertPlan } from '../plan/invertPlan';
+import type { PlanAction, RemediationPlan } from '../plan/types';
+
+export class UndoError extends Error {
+  override readonly name = 'UndoError';
+}
+
+export interface UndoResult {
+  record: AuditRecord;
+  undoRecord: AuditRecord;
+  applied: PlanAction[];
+}
+
+export async function undoRemediation(
+  recordId: string,
+  deps: { audit: AuditLog; network: NetworkGateway; now: () => Date; by?: string },
+): Promise<UndoResult> {
+  const record = await deps.audit.get(recordId);
+  if (!record) throw new UndoError(`there is no audit record ${recordId}; list them with \`driftwarden audit\``);
+  if (record.type !== 'remediated' || !record.plan) {
+    throw new UndoError(`audit record ${recordId} is a ${record.type} record; only remediated records can be undone`);
+  }
+  const previous = (await deps.audit.list({ resourceId: record.resourceId, type: 'undone' })).find((r) => r.undoes === recordId);
+  if (previous) throw new UndoError(`remediation ${recordId} was already undone (audit record ${previous.id})`);
+  const plan = record.plan as RemediationPlan;
+  const current = await deps.network.getNsg(plan.resourceId);
+  if (!current) throw new UndoError(`the NSG ${plan.resourceId} no longer exists`);
+  const inverse = invertPlan(plan, { etag: current.etag });
+  const etags = ruleEtags(current.body);
+  const applied: PlanAction[] = [];
+  for (const action of inverse.actions) {
+    try {
+      if (action.type === 'deleteSecurityRule') {
+        const etag = etags.get(action.rule.toLowerCase());
+        if (etag === undefined) continue; // already gone
+        await deps.network.deleteSecurityRule(plan.resourceId, action.rule, { ifMatch: etag });
+      } else if (action.type === 'createSecurityRule') {
+        await deps.network.putSecurityRule(plan.resourceId, action.rule, action.after.properties, { ifNoneMatch: '*' });
+      } else {
+        const etag = etags.get(action.rule.toLowerCase());
+        await deps.network.putSecurityRule(plan.resourceId, action.rule, action.after.properties, etag ? { ifMatch: etag } : {});
+      }
+      applied.push(action);
+    } catch (err) {
+      const reason = err instanceof GatewayError && err.failure === 'preconditionFailed'
+        ? `rule '${action.rule}' changed since the remediation; nothing more was undone. Review it, then undo by hand if still wanted`
+        : (err as Error).message;
+      await deps.audit.append({
+        type: 'undone',
+        resourceId: record.resourceId,
+        time: deps.now().toISOString(),
+        undoes: recordId,
+        outcome: 'failed',
+        detail: `undo stopped after ${applied.length} of ${inverse.actions.length} action(s): ${reason}`,
+        after: applied,
+      });
+      throw new UndoError(`undo of ${recordId} stopped after ${applied.length} of ${inverse.actions.length} action(s): ${reason}`);
+    }
+  }
+  const undoRecord = await deps.audit.append({
+    type: 'undone',
+    resourceId: record.resourceId,
+    time: deps.now().toISOString(),
+    undoes: recordId,
+    outcome: 'undone',
+    plan: inverse,
+    planHash: inverse.hash,
+    before: plan.actions,
+    after: applied,
+    ...(deps.by ? { detail: `undone by ${deps.by}` } : {}),
+  });
+  return { record, undoRecord, applied };
+}
+
+function ruleEtags(body: Record<string, unknown>): Map<string, string> {
+  const props = (body.properties as Record<string, unknown> | undefined) ?? body;
+  const rules = Array.isArray(props.securityRules) ? (props.securityRules as Record<string, unknown>[]) : [];
+  return new Map(rules.filter((r) => typeof r.name === 'string').map((r) => [String(r.name).toLowerCase(), String(r.etag ?? '')]));
+}
