@@ -1,13 +1,13 @@
 /**
- * `driftwarden emulator [--port P] [--seed env.json] [--ca-out ca.pem] [--dead-letter-dir DIR]`: starts the local
- * Azure, prints its endpoints, and runs until SIGINT or SIGTERM.
+ * `driftwarden emulator [--port P] [--seed env.json] [--ca-out ca.pem] [--dead-letter-dir DIR] [--state-file FILE]`:
+ * starts the local Azure, prints its endpoints, and runs until SIGINT or SIGTERM.
  */
 import path from 'node:path';
 import { InputError, UsageError } from '../../src/errors';
 import { startEmulator } from './emulator';
 import type { RunningEmulator } from './emulator';
 
-const USAGE = `Usage: driftwarden emulator [--port P] [--seed env.json] [--ca-out ca.pem] [--dead-letter-dir DIR]
+const USAGE = `Usage: driftwarden emulator [--port P] [--seed env.json] [--ca-out ca.pem] [--dead-letter-dir DIR] [--state-file FILE]
 
 Runs a local emulator of the Azure APIs driftwarden uses (ARM network security groups and role assignments, Key
 Vault secrets) over HTTPS, emitting Event Grid events to webhook subscriptions.
@@ -16,6 +16,8 @@ Vault secrets) over HTTPS, emitting Event Grid events to webhook subscriptions.
   --seed FILE           seed environment JSON (e.g. examples/ml-workspace.env.json)
   --ca-out FILE         where to write the CA certificate (default .driftwarden/emulator-ca.pem)
   --dead-letter-dir DIR dead-letter folder for undeliverable events (default .driftwarden/dead-letters)
+  --state-file FILE     keep the emulated Azure's state in FILE across restarts (restored when it exists,
+                        created from the seed when not; delete it to start from the seed again)
   -h, --help            show this help`;
 
 interface CommandArgs {
@@ -23,6 +25,7 @@ interface CommandArgs {
   seed?: string;
   caOut: string;
   deadLetterDir: string;
+  stateFile?: string;
   help: boolean;
 }
 
@@ -53,6 +56,9 @@ function parseArgs(args: string[]): CommandArgs {
       case '--dead-letter-dir':
         out.deadLetterDir = value();
         break;
+      case '--state-file':
+        out.stateFile = value();
+        break;
       case '-h':
       case '--help':
         out.help = true;
@@ -73,6 +79,7 @@ export function describeEndpoints(emulator: RunningEmulator, deadLetterDir: stri
   lines.push(`  Identities       ${identities}`);
   lines.push(`                   tokens: POST ${emulator.adminUrl}/tokens {"identity":"<name>"}`);
   lines.push(`  Dead letters     ${path.resolve(deadLetterDir)}`);
+  if (emulator.stateFile) lines.push(`  State file       ${emulator.stateFile}   (delete it to start from the seed)`);
   lines.push('Press Ctrl+C to stop.');
   return lines.join('\n');
 }
@@ -110,6 +117,7 @@ export async function runEmulatorCommand(args: string[], io: EmulatorCommandIo =
       ...(parsed.seed ? { seed: parsed.seed } : {}),
       caOut: parsed.caOut,
       deadLetterDir: parsed.deadLetterDir,
+      ...(parsed.stateFile !== undefined ? { stateFile: parsed.stateFile } : {}),
       log: (message) => stderr(`[emulator] ${message}`),
     });
   } catch (err) {
@@ -137,7 +145,12 @@ export async function runEmulatorCommand(args: string[], io: EmulatorCommandIo =
     if (io.signal?.aborted) stop();
     else io.signal?.addEventListener('abort', stop);
   });
-  await emulator.close();
+  try {
+    await emulator.close();
+  } catch (err) {
+    stderr(`driftwarden emulator: ${(err as Error).message}`);
+    return 1;
+  }
   stdout('driftwarden emulator stopped');
   return 0;
 }

@@ -53,6 +53,11 @@ export interface RunningEmulator {
   checkSecretExpiry(): EventGridEvent[];
   /** Back to the start seed, or to a new one. */
   reset(seed?: unknown): Promise<void>;
+  /** The state file (absolute path) when started with `stateFile`. */
+  stateFile?: string;
+  /** Writes pending changes to the state file now (otherwise they are written ~50 ms after the change). */
+  flushState(): Promise<void>;
+  /** Stops everything and writes the state file one last time (rejects if that write fails). */
   close(): Promise<void>;
 }
 
@@ -91,6 +96,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     waitForDeliveries: (timeoutMs) => host.delivery.idle(timeoutMs),
     checkSecretExpiry: () => host.checkSecretExpiry(),
     reset: (seed) => host.reset(seed),
+    ...(host.stateFile ? { stateFile: host.stateFile } : {}),
+    flushState: () => host.flushState(),
     close: () => host.close(),
   };
 }

@@ -31,6 +31,8 @@ import type { KeyVaultServices } from './keyvault/server';
 import { checkSecretExpiry } from './keyvault/expiry';
 import { eventSubscriptionsOf, faultsOf, loadSeed, parseSeed, readSeedFile } from './seed';
 import type { SeedFile } from './seed';
+import { StatePersister, readStateFile, restoreState, seedFingerprint, serializeState } from './persistence';
+import type { SavedState, SeedIdentity } from './persistence';
 import type { TokenCredential } from '@azure/identity';
 
 export interface EmulatorOptions {
@@ -61,7 +63,17 @@ export interface EmulatorOptions {
   log?: (message: string) => void;
   /** Reuse TLS material instead of generating it. */
   certificate?: EmulatorCertificate;
+  /**
+   * Keep the emulated Azure's mutable state (NSGs, rules and etags, role assignments, secrets with every version,
+   * soft-deleted secrets, expiry notifications sent) in this JSON file: restored on start when it exists (it must
+   * have been saved for the same seed), created from the seed when it does not, and rewritten atomically (mode 0600)
+   * at most every ~50 ms after changes and on `close()`. Unset: state lives in memory only.
+   */
+  stateFile?: string;
 }
+
+/** How long after a change the state file is written; a kill -9 loses at most this much. */
+export const STATE_WRITE_DELAY_MS = 50;
 
 interface VaultListener {
   server: https.Server;
@@ -91,6 +103,8 @@ export class EmulatorHost {
   private readonly vaultListeners = new Map<string, VaultListener>();
   private expiryTimer?: NodeJS.Timeout;
   private seed?: SeedFile;
+  private seedIdentity: SeedIdentity;
+  private persister?: StatePersister;
   private closed = false;
   baseUrl = '';
   caPath?: string;
@@ -99,8 +113,10 @@ export class EmulatorHost {
     private readonly options: EmulatorOptions,
     readonly certificate: EmulatorCertificate,
     seed: SeedFile | undefined,
+    seedIdentity: SeedIdentity,
   ) {
     this.seed = seed;
+    this.seedIdentity = seedIdentity;
     const settings = seed?.settings ?? {};
     this.faults = new FaultRegistry(options.faultSeed ?? settings.faultSeed ?? 1);
     this.delivery = this.newDelivery();
@@ -112,6 +128,7 @@ export class EmulatorHost {
       faults: this.faults,
       settings: { baseUrl: '', pageSize: options.armPageSize ?? settings.armPageSize ?? 100, enforceRbac: options.enforceRbac ?? settings.enforceRbac ?? false },
       now: () => Date.now(),
+      changed: () => this.persister?.changed(),
     };
     const currentBus = (): EventBus => this.bus;
     this.kvServices = {
@@ -123,6 +140,7 @@ export class EmulatorHost {
       faults: this.faults,
       now: () => Date.now(),
       vaultUrl: (vault) => this.vaultUrlOf(vault.name),
+      changed: () => this.persister?.changed(),
     };
     this.armDoor = new ArmFrontDoor(this.armServices, createArmRouter(), (m) => this.log(m));
     this.kvDoor = new KeyVaultFrontDoor(this.kvServices);
@@ -130,11 +148,19 @@ export class EmulatorHost {
 
   static async start(options: EmulatorOptions = {}): Promise<EmulatorHost> {
     const seed = options.seed === undefined ? undefined : typeof options.seed === 'string' ? await readSeedFile(options.seed) : parseSeed(options.seed);
+    const seedIdentity = identify(seed, typeof options.seed === 'string' ? path.resolve(options.seed) : options.seed === undefined ? '(no seed)' : '(seed object)');
+    const stateFile = options.stateFile === undefined ? undefined : path.resolve(options.stateFile);
+    // Checked before anything listens: a state file that cannot be used stops the start with its reason.
+    const saved = stateFile === undefined ? undefined : await readStateFile(stateFile, seedIdentity);
     const certificate = options.certificate ?? (await createCertificate());
-    const host = new EmulatorHost(options, certificate, seed);
+    const host = new EmulatorHost(options, certificate, seed, seedIdentity);
     try {
       await host.listen();
-      await host.applySeed(seed);
+      await host.applySeed(seed, saved && stateFile ? { saved, file: stateFile } : undefined);
+      if (stateFile !== undefined) {
+        host.persister = new StatePersister(stateFile, () => serializeState(host.state, host.seedIdentity, Date.now()), STATE_WRITE_DELAY_MS, (m) => host.log(m));
+        if (!saved) await host.persister.saveNow();
+      }
       if (options.caOut) {
         const file = path.resolve(options.caOut);
         await mkdir(path.dirname(file), { recursive: true });
@@ -147,10 +173,20 @@ export class EmulatorHost {
         host.expiryTimer.unref();
       }
     } catch (err) {
-      await host.close();
+      await host.close().catch(() => undefined);
       throw err;
     }
     return host;
+  }
+
+  /** Where the state is kept across restarts (`stateFile`), if anywhere. */
+  get stateFile(): string | undefined {
+    return this.persister?.file;
+  }
+
+  /** Writes pending state changes to the state file now (no-op without one). */
+  async flushState(): Promise<void> {
+    await this.persister?.flush();
   }
 
   private lroSettings(seed: SeedFile | undefined): LroSettings {
@@ -218,8 +254,20 @@ export class EmulatorHost {
     await this.armDoor.handle(request, res);
   }
 
-  private async applySeed(seed: SeedFile | undefined): Promise<void> {
+  /** Loads the seed, then (on start with a state file) replaces what clients can change with the saved state. */
+  private async applySeed(seed: SeedFile | undefined, restore?: { saved: SavedState; file: string }): Promise<void> {
     const secrets = loadSeed(seed ?? parseSeed({}), this.state, Date.now());
+    if (restore) restoreState(restore.saved, this.state, restore.file);
+    // The state is complete before the first await below, so a save that runs meanwhile never sees half of it.
+    for (const s of restore ? [] : secrets) {
+      addSecretVersion(
+        this.kvServices,
+        s.vault,
+        s.name,
+        { value: s.value, ...(s.contentType !== undefined ? { contentType: s.contentType } : {}), ...(s.tags ? { tags: s.tags } : {}), ...(s.enabled !== undefined ? { enabled: s.enabled } : {}), ...(s.nbf !== undefined ? { nbf: s.nbf } : {}), ...(s.exp !== undefined ? { exp: s.exp } : {}) },
+        false,
+      );
+    }
     let next = this.options.vaultPortBase;
     for (const vault of this.state.vaults.values()) {
       const server = this.createServer(async (req, res) => {
@@ -236,15 +284,6 @@ export class EmulatorHost {
       const port = await listenOn(server, next ?? 0);
       if (next !== undefined) next += 1;
       this.vaultListeners.set(vault.name.toLowerCase(), { server, port, url: `https://127.0.0.1:${port}` });
-    }
-    for (const s of secrets) {
-      addSecretVersion(
-        this.kvServices,
-        s.vault,
-        s.name,
-        { value: s.value, ...(s.contentType !== undefined ? { contentType: s.contentType } : {}), ...(s.tags ? { tags: s.tags } : {}), ...(s.enabled !== undefined ? { enabled: s.enabled } : {}), ...(s.nbf !== undefined ? { nbf: s.nbf } : {}), ...(s.exp !== undefined ? { exp: s.exp } : {}) },
-        false,
-      );
     }
     if (seed) {
       for (const fault of faultsOf(seed)) this.faults.add(fault);
@@ -296,6 +335,8 @@ export class EmulatorHost {
   checkSecretExpiry(): EventGridEvent[] {
     const events = checkSecretExpiry(this.state, Date.now(), (vault) => this.vaultUrlOf(vault.name));
     for (const event of events) this.bus.publish(event);
+    // The vaults now remember these notifications; saved, so a restart does not send them again.
+    if (events.length > 0) this.persister?.changed();
     return events;
   }
 
@@ -370,6 +411,7 @@ export class EmulatorHost {
       eventSubscriptions: this.delivery.list(),
       faults: this.faults.list(),
       publishedEvents: this.bus.published().length,
+      ...(this.stateFile ? { stateFile: this.stateFile } : {}),
     };
   }
 
@@ -388,6 +430,8 @@ export class EmulatorHost {
     this.faults.clear();
     await Promise.all([...this.vaultListeners.values()].map((l) => closeServer(l.server)));
     this.vaultListeners.clear();
+    // From here to applySeed's first await the state is replaced in one go (a save in between sees old or new).
+    if (seedValue !== undefined) this.seedIdentity = identify(seed, 'the seed given to POST /admin/reset');
     const s = this.state;
     s.subscriptions.clear();
     s.resourceGroups.clear();
@@ -398,6 +442,7 @@ export class EmulatorHost {
     s.identities.clear();
     s.vaults.clear();
     await this.applySeed(seed);
+    this.persister?.changed();
   }
 
   async close(): Promise<void> {
@@ -408,7 +453,13 @@ export class EmulatorHost {
     this.delivery.close();
     const servers = [this.armServer, ...[...this.vaultListeners.values()].map((l) => l.server)].filter((s): s is https.Server => s !== undefined);
     await Promise.all(servers.map(closeServer));
+    // Nothing changes any more: save what is pending (a failure here rejects close() with the file's name).
+    await this.persister?.close();
   }
+}
+
+function identify(seed: SeedFile | undefined, source: string): SeedIdentity {
+  return { source, fingerprint: seedFingerprint(seed ?? parseSeed({})) };
 }
 
 function listenOn(server: https.Server, port: number): Promise<number> {

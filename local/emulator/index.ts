@@ -15,3 +15,4 @@ export type { FaultSpec, FaultStatus, FaultKind } from './faults';
 export type { EventSubscriptionSpec, SubscriptionStatus, DeliveryAttemptLog, DeadLetterEntry } from './events/delivery';
 export type { EventGridEvent, CloudEvent, DeliverySchema } from './events/schema';
 export type { EmulatorCertificate } from './certificate';
+export { EmulatorStateFileError } from './persistence';

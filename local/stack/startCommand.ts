@@ -1,7 +1,8 @@
 /**
  * `driftwarden start` (what `npm start` runs): brings up the local stack, prints every URL it serves and how to make
  * a drift, and runs until Ctrl-C, which stops everything cleanly. State (orchestrations, baselines, audit log,
- * Teams messages) persists in the data folder; the emulator starts from its seed each time, as a fresh Azure.
+ * Teams messages) persists in the data folder, and so does the emulated Azure (`emulator-state.json`), so a restart
+ * finds the drift a waiting approval is about; deleting the data folder (or another `--data-dir`) starts from the seed.
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';

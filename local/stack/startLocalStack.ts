@@ -72,6 +72,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
     seed: options.seedFile,
     caOut: join(dataDir, 'emulator-ca.pem'),
     deadLetterDir: join(dataDir, 'dead-letters'),
+    stateFile: join(dataDir, 'emulator-state.json'),
     lro: { inProgressPolls: 1, retryAfterSeconds: 0, ...options.emulatorLro },
   });
   const closers: (() => Promise<void>)[] = [() => emulator.close()];
@@ -102,7 +103,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
         ...(i.displayName ? { displayName: i.displayName } : {}),
         ...(i.memberOf ? { groups: i.memberOf } : {}),
       }));
-    const front = await startFrontServer({ port: options.port, upstreamUrl: host.url, dataDir: join(dataDir, 'front'), users });
+    // Like Easy Auth's "redirect to login": opening an approval link asks who you are first.
+    const front = await startFrontServer({ port: options.port, upstreamUrl: host.url, dataDir: join(dataDir, 'front'), users, signInRequiredPaths: ['/api/approvals/'] });
     closers.unshift(() => front.close());
 
     const { iat: _iat, nbf: _nbf, exp: _exp, aud: _aud, ...selfClaims } = claimsFor(emulator.identity('id-driftwarden'));

@@ -4,6 +4,7 @@
  * escaped. Pure.
  */
 import type { AuditRecord } from '../audit/types';
+import { driftSummary } from '../evaluate/describe';
 import { describeAction } from '../plan/describeAction';
 
 export interface ReviewPageInput {
@@ -43,7 +44,7 @@ export function reviewPage(input: ReviewPageInput): string {
 <p>${actor ? `Changed by <strong>${esc(actor.upn ?? actor.name ?? actor.appId ?? actor.objectId ?? 'unknown')}</strong> (${esc(actor.type)})${actor.clientIp ? ` from ${esc(actor.clientIp)}` : ''}. ` : ''}${d?.severity ? `Severity: <span class="sev ${esc(d.severity)}">${esc(d.severity)}</span>.` : ''}
 ${input.expiresAt ? ` Decide before <strong>${esc(input.expiresAt)}</strong>.` : ''}</p>
 <h2>Findings</h2>${findings.length ? `<ul>${findings.map((f) => `<li><span class="sev ${esc(f.severity)}">${esc(f.severity)}</span> ${esc(f.title)}</li>`).join('')}</ul>` : '<p>None recorded.</p>'}
-<h2>What changed</h2>${(d?.drift ?? []).length ? `<ul>${(d?.drift ?? []).map((x) => `<li><code>${esc(x.type)}</code> ${esc(x.rule)}</li>`).join('')}</ul>` : '<p>Not recorded.</p>'}
+<h2>What changed</h2>${(d?.drift ?? []).length ? `<ul>${(d?.drift ?? []).map((x) => `<li><code>${esc(driftSummary(x))}</code></li>`).join('')}</ul>` : '<p>Not recorded.</p>'}
 <h2>Newly reachable</h2>${exposureTable(d?.exposureAdded ?? [])}
 <h2>Plan <code>${esc(input.planHash.slice(0, 12))}</code></h2>${actions.length ? `<ol>${actions.map((a) => `<li>${esc(capitalize(describeAction(a)))}<br><span class="note">${esc(a.reason)}</span></li>`).join('')}</ol>` : '<p>No actions.</p>'}
 <div id="decide">${button('approve', 'Approve revert', true)}${button('reject', 'Reject (keep the change)')}${button('accept', 'Accept as new baseline')}</div>

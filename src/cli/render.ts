@@ -1,6 +1,6 @@
 /** Human-readable output of the CLI commands (the JSON output is the data itself). */
 import type { NsgEvaluation } from '../evaluate/evaluateNsg';
-import { describeDrift, type RuleView } from '../evaluate/describe';
+import { describeDrift, driftSummary } from '../evaluate/describe';
 import type { IntakeResult } from '../events/types';
 import type { ExposureEntry, NsgExposure } from '../network/types';
 import { describeAction } from '../plan/describeAction';
@@ -77,14 +77,7 @@ export function renderEvaluation(e: NsgEvaluation): string {
   }
   out.push('', 'Drift');
   if (e.drift.length === 0) out.push('  (none: the NSG matches its baseline)');
-  for (const d of e.drift.map(describeDrift)) {
-    if (d.type === 'added') out.push(`  + ${d.rule}: ${ruleText(d.after)}`);
-    else if (d.type === 'removed') out.push(`  - ${d.rule}: ${ruleText(d.before)}`);
-    else {
-      out.push(`  ~ ${d.rule}:`);
-      for (const c of d.changes) out.push(`      ${c.field}: ${valueText(c.before)} -> ${valueText(c.after)}`);
-    }
-  }
+  for (const d of e.drift.map(describeDrift)) out.push(`  ${driftSummary(d)}`);
   out.push('', 'Newly reachable');
   out.push(exposureTable(e.exposureAdded));
   out.push('', 'Findings');
@@ -102,13 +95,4 @@ export function renderPlan(plan: RemediationPlan): string {
   plan.actions.forEach((a, i) => out.push(`  ${i + 1}. ${describeAction(a)}`, `     why: ${a.reason}`));
   for (const w of plan.warnings) out.push(`  warning: ${w}`);
   return out.join('\n');
-}
-
-
-function ruleText(r: RuleView): string {
-  return `${r.access} ${r.direction} ${r.protocol} ${r.sources.join(',')}:${r.sourcePorts.join(',')} -> ${r.destinations.join(',')}:${r.destinationPorts.join(',')} (priority ${r.priority})`;
-}
-
-function valueText(v: unknown): string {
-  return Array.isArray(v) ? v.join(', ') : String(v);
 }

@@ -68,3 +68,20 @@ export function describePorts(ranges: readonly PortRange[]): string[] {
 export function describePrefixes(prefixes: readonly AddressPrefix[]): string[] {
   return prefixes.map((p) => (p.kind === 'asg' ? `asg:${p.id.split('/').pop() ?? p.id}` : p.raw));
 }
+
+/** One line for a rule: `Allow Inbound Tcp from * to * port 22 (priority 200)`. */
+export function ruleSummary(r: RuleView): string {
+  const sourcePorts = r.sourcePorts.join(',') === '*' ? '' : ` port ${r.sourcePorts.join(',')}`;
+  return `${r.access} ${r.direction} ${r.protocol} from ${r.sources.join(',')}${sourcePorts} to ${r.destinations.join(',')} port ${r.destinationPorts.join(',')} (priority ${r.priority})`;
+}
+
+/** One line for a drift: `+ name: <rule>`, `- name: <rule>`, `~ name: field: before → after; …`. */
+export function driftSummary(d: DriftView): string {
+  if (d.type === 'added') return `+ ${d.rule}: ${ruleSummary(d.after)}`;
+  if (d.type === 'removed') return `- ${d.rule}: ${ruleSummary(d.before)}`;
+  return `~ ${d.rule}: ${d.changes.map((c) => `${c.field}: ${showValue(c.before)} → ${showValue(c.after)}`).join('; ')}`;
+}
+
+function showValue(v: unknown): string {
+  return Array.isArray(v) ? v.join(',') : String(v);
+}

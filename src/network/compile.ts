@@ -1,13 +1,15 @@
 /**
  * The address index of an NSG: every distinct prefix its rules name becomes an "atom" with a number, a class
- * bucket and (for CIDRs) the range of atoms nested inside it. Exposure then works on small integers and typed
- * arrays instead of strings.
+ * bucket and (for CIDRs) the range of atoms nested inside it; each rule's prefixes become atom numbers, split into
+ * those that need per-atom tracking and those only `*`/Internet/VirtualNetwork can decide. Exposure then works on
+ * small integers and typed arrays instead of strings.
  *
- * The index depends only on which prefixes the rules name, not on priorities, access or ports, so
- * `normalizeNsg` builds it once (it parses every prefix anyway) and `effectiveExposure` reuses it for as long as
- * the NSG's rules and prefix arrays are the very same objects (normalized prefix arrays are frozen, so the same
- * array has the same elements); anything else (a hand-built or deserialized NSG, an array edited in place, a rule
- * replaced) is detected by identity and compiled afresh.
+ * The index depends only on which prefixes the rules name (and each rule's direction), not on access, protocol or
+ * ports, so `normalizeNsg` builds it once (it parses every prefix anyway) and `effectiveExposure` reuses it for as
+ * long as the NSG's rules and prefix arrays are the very same objects (normalized prefix arrays are frozen, so the
+ * same array has the same elements); anything else (a hand-built or deserialized NSG, an array edited in place, a
+ * rule replaced or turned around) is detected by identity and compiled afresh. Priorities are re-checked on every
+ * use (`evaluationOrder`); ports, protocols and access are read afresh on every evaluation.
  */
 
 import { addressPrefixKey, isVirtualNetworkTag } from './addresses';
@@ -174,9 +176,26 @@ export function compileNsg(nsg: NetworkSecurityGroup): CompiledNsg {
   const atomBucket = Uint8Array.from(buckets);
 
   // Nesting of CIDR blocks: sorted by (version, network, length) a block's sub-blocks follow it contiguously.
+  // IPv4 blocks (nearly all of them) sort as numbers, network·64 + length, in a native typed-array sort.
+  const v4Keys: number[] = [];
+  const v4ByKey = new Map<number, number>();
+  const v6Atoms: number[] = [];
+  for (let a = 0; a < atomCount; a++) {
+    const cidr = cidrs[a];
+    if (cidr === undefined) continue;
+    if (cidr.version === 6) {
+      v6Atoms.push(a);
+      continue;
+    }
+    const key = cidr.words[3] * 64 + cidr.length;
+    v4Keys.push(key);
+    v4ByKey.set(key, a);
+  }
+  const sortedV4 = Float64Array.from(v4Keys).sort();
+  v6Atoms.sort((x, y) => compareCidr(cidrs[x]!, cidrs[y]!));
   const cidrAtoms: number[] = [];
-  for (let a = 0; a < atomCount; a++) if (cidrs[a] !== undefined) cidrAtoms.push(a);
-  cidrAtoms.sort((x, y) => compareCidr(cidrs[x]!, cidrs[y]!));
+  for (const key of sortedV4) cidrAtoms.push(v4ByKey.get(key)!);
+  cidrAtoms.push(...v6Atoms);
   const cidrOrder = Int32Array.from(cidrAtoms);
   const atomPos = new Int32Array(atomCount).fill(-1);
   const descEnd = new Int32Array(atomCount);
@@ -305,8 +324,10 @@ function stillValid(c: CompiledNsg, nsg: NetworkSecurityGroup): boolean {
 const cache = new WeakMap<NetworkSecurityGroup, CompiledNsg>();
 
 /** Builds and remembers the index of a freshly normalized NSG. */
-export function primeCompiledNsg(nsg: NetworkSecurityGroup): void {
-  cache.set(nsg, compileNsg(nsg));
+export function primeCompiledNsg(nsg: NetworkSecurityGroup): CompiledNsg {
+  const compiled = compileNsg(nsg);
+  cache.set(nsg, compiled);
+  return compiled;
 }
 
 /** The remembered index when it still matches `nsg`, else a new one. */

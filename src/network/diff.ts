@@ -78,6 +78,42 @@ export function ruleDrift(baseline: readonly SecurityRule[], current: readonly S
   return drift.map((x) => x.d);
 }
 
+/** The network of an IPv4 block under a shorter prefix length, as an unsigned 32-bit number. */
+function networkV4(cidr: Cidr, length: number): number {
+  return length === 0 ? 0 : length >= 32 ? cidr.words[3] : (cidr.words[3] & (~0 << (32 - length))) >>> 0;
+}
+
+/** IPv4 blocks of one prefix length: sorted networks (binary-searched) and the ports each reached. */
+class V4Blocks {
+  networks: Uint32Array = new Uint32Array(0);
+  ports: Intervals[] = [];
+  private readonly pending = new Map<number, Intervals>();
+
+  add(network: number, ports: Intervals): void {
+    const known = this.pending.get(network);
+    this.pending.set(network, known === undefined ? ports : union(known, ports));
+  }
+
+  seal(): void {
+    const entries = [...this.pending.entries()].sort((x, y) => x[0] - y[0]);
+    this.networks = Uint32Array.from(entries, (e) => e[0]);
+    this.ports = entries.map((e) => e[1]);
+  }
+
+  get(network: number): Intervals | undefined {
+    let lo = 0;
+    let hi = this.networks.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = this.networks[mid]!;
+      if (v === network) return this.ports[mid];
+      if (v < network) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+}
+
 /** Where a side of the comparison reached, indexed by the kind of prefix that reached it. */
 class Coverage {
   /** The Internet: `*`'s Internet part and the `Internet` tag. */
@@ -86,11 +122,28 @@ class Coverage {
   private priv: Intervals = EMPTY;
   /** Every address: where one `*` reached from both parts. */
   private whole: Intervals = EMPTY;
+  /** Tags, ASGs and IPv6 blocks by key. */
   private readonly byKey = new Map<string, Intervals>();
-  /** Prefix lengths present per IP version, to look up blocks around a CIDR. */
-  private readonly lengths: [Set<number>, Set<number>] = [new Set(), new Set()];
+  /** IPv4 blocks by prefix length (numeric, no string per lookup: a large NSG has tens of thousands). */
+  private readonly v4 = new Map<number, V4Blocks>();
+  private v4Lengths: number[] = [];
+  /** IPv6 prefix lengths present, to look up the blocks around an IPv6 CIDR. */
+  private readonly v6Lengths = new Set<number>();
+  private wholePub: Intervals | undefined;
+  private wholePriv: Intervals | undefined;
 
-  constructor(dr: DirectionReach) {
+  private wholeOrPub(): Intervals {
+    return (this.wholePub ??= union(this.whole, this.pub));
+  }
+
+  private wholeOrPriv(): Intervals {
+    return (this.wholePriv ??= union(this.whole, this.priv));
+  }
+
+  constructor(
+    dr: DirectionReach,
+    private readonly cidrs: CidrCache,
+  ) {
     const anyPublic = new Map<number, Intervals>();
     for (const g of dr.groups) {
       if (g.bucket === B_ANY) {
@@ -104,38 +157,76 @@ class Coverage {
         }
         continue;
       }
+      if (g.bucket === B_INET) {
+        this.pub = union(this.pub, g.ports);
+        continue;
+      }
+      if (g.bucket === B_VNET) {
+        this.priv = union(this.priv, g.ports);
+        continue;
+      }
       const prefixes = classifiedPrefixes(dr.rules[g.ruleIndex]!.rule);
       for (let i = 0; i < g.positions.length; i++) {
         const p = prefixes[g.positions[i]!]!;
-        if (g.bucket === B_INET) this.pub = union(this.pub, g.ports);
-        else if (g.bucket === B_VNET) this.priv = union(this.priv, g.ports);
-        else {
-          const key = addressPrefixKey(p);
-          this.byKey.set(key, union(this.byKey.get(key) ?? EMPTY, g.ports));
-          if (p.kind === 'cidr') this.lengths[p.version === 4 ? 0 : 1].add(cidrOf(p).length);
+        if (p.kind === 'cidr' && p.version === 4) {
+          const cidr = cidrs.of(p);
+          let blocks = this.v4.get(cidr.length);
+          if (blocks === undefined) this.v4.set(cidr.length, (blocks = new V4Blocks()));
+          blocks.add(networkV4(cidr, cidr.length), g.ports);
+          continue;
         }
+        if (p.kind === 'cidr') this.v6Lengths.add(cidrs.of(p).length);
+        const key = addressPrefixKey(p);
+        const known = this.byKey.get(key);
+        this.byKey.set(key, known === undefined ? g.ports : union(known, g.ports));
       }
     }
+    for (const blocks of this.v4.values()) blocks.seal();
+    this.v4Lengths = [...this.v4.keys()].sort((x, y) => x - y);
   }
 
-  /** Ports at which this side reached every address of `prefix` (of the `part` of `*`). */
-  coveredFor(prefix: AddressPrefix, bucket: number, part: 'public' | 'private' | undefined): Intervals {
-    if (bucket === B_ANY) return part === 'public' ? this.pub : this.priv;
-    if (bucket === B_INET) return this.pub;
-    if (bucket === B_VNET) return this.priv;
-    let covered = this.whole;
-    if (bucket === B_PUB) covered = union(covered, this.pub);
-    if (bucket === B_PRIV) covered = union(covered, this.priv);
-    if (prefix.kind !== 'cidr') return union(covered, this.byKey.get(addressPrefixKey(prefix)) ?? EMPTY);
-    const cidr: Cidr = cidrOf(prefix);
-    for (const length of this.lengths[cidr.version === 4 ? 0 : 1]) {
-      if (length > cidr.length) continue;
-      const wide = cidr.version === 4 ? length + 96 : length;
-      const key = formatCidr({ version: cidr.version, words: maskWords(cidr.words, wide), length });
-      const ports = this.byKey.get(key);
-      if (ports !== undefined) covered = union(covered, ports);
+  /**
+   * `ports` minus where this side reached every address of `prefix` (of the `part` of `*`). The covering sets are
+   * subtracted one by one rather than united first: the broad ones (the Internet's, the VNet's) can be large, and
+   * uniting them with each prefix's own would copy them once per prefix.
+   */
+  uncovered(ports: Intervals, prefix: AddressPrefix, bucket: number, part: 'public' | 'private' | undefined): Intervals {
+    if (bucket === B_ANY) return subtract(ports, part === 'public' ? this.pub : this.priv);
+    if (bucket === B_INET) return subtract(ports, this.pub);
+    if (bucket === B_VNET) return subtract(ports, this.priv);
+    let rest = subtract(ports, bucket === B_PUB ? this.wholeOrPub() : bucket === B_PRIV ? this.wholeOrPriv() : this.whole);
+    if (rest.length === 0) return rest;
+    // Then what this side reached from the prefix itself or a block around it.
+    if (prefix.kind !== 'cidr') {
+      const own = this.byKey.get(addressPrefixKey(prefix));
+      return own === undefined ? rest : subtract(rest, own);
     }
-    return covered;
+    const cidr = this.cidrs.of(prefix);
+    if (cidr.version === 4) {
+      for (let i = 0; i < this.v4Lengths.length && rest.length > 0; i++) {
+        const length = this.v4Lengths[i]!;
+        if (length > cidr.length) break;
+        const around = this.v4.get(length)!.get(networkV4(cidr, length));
+        if (around !== undefined) rest = subtract(rest, around);
+      }
+      return rest;
+    }
+    for (const length of this.v6Lengths) {
+      if (length > cidr.length || rest.length === 0) continue;
+      const around = this.byKey.get(formatCidr({ version: 6, words: maskWords(cidr.words, length), length }));
+      if (around !== undefined) rest = subtract(rest, around);
+    }
+    return rest;
+  }
+}
+
+/** Parsed CIDR blocks by canonical text, shared by both sides of one diff. */
+class CidrCache {
+  private readonly parsed = new Map<string, Cidr>();
+  of(prefix: AddressPrefix & { kind: 'cidr' }): Cidr {
+    let cidr = this.parsed.get(prefix.cidr);
+    if (cidr === undefined) this.parsed.set(prefix.cidr, (cidr = cidrOf(prefix)));
+    return cidr;
   }
 }
 
@@ -145,7 +236,7 @@ function newlyReached(side: DirectionReach, other: Coverage): DirectionReach {
   for (const g of side.groups) {
     const prefixes = classifiedPrefixes(side.rules[g.ruleIndex]!.rule);
     if (g.bucket === B_ANY) {
-      const added = subtract(g.ports, other.coveredFor(prefixes[g.positions[0]!]!, B_ANY, g.part));
+      const added = other.uncovered(g.ports, prefixes[g.positions[0]!]!, B_ANY, g.part);
       if (added.length > 0) groups.push({ ...g, ports: added });
       continue;
     }
@@ -153,21 +244,24 @@ function newlyReached(side: DirectionReach, other: Coverage): DirectionReach {
     const byAdded: { ports: Intervals; positions: number[] }[] = [];
     for (let i = 0; i < g.positions.length; i++) {
       const pos = g.positions[i]!;
-      const added = subtract(g.ports, other.coveredFor(prefixes[pos]!, g.bucket, undefined));
+      const added = other.uncovered(g.ports, prefixes[pos]!, g.bucket, undefined);
       if (added.length === 0) continue;
       const same = byAdded.find((x) => equal(x.ports, added));
       if (same !== undefined) same.positions.push(pos);
       else byAdded.push({ ports: added, positions: [pos] });
     }
-    for (const x of byAdded) groups.push({ ruleIndex: g.ruleIndex, bucket: g.bucket, positions: x.positions, ports: x.ports });
+    const only = byAdded.length === 1 ? byAdded[0]! : undefined;
+    if (only !== undefined && only.positions.length === g.positions.length && only.ports === g.ports) groups.push(g); // all new
+    else for (const x of byAdded) groups.push({ ruleIndex: g.ruleIndex, bucket: g.bucket, part: undefined, positions: x.positions, raws: undefined, ports: x.ports });
   }
   return { direction: side.direction, rules: side.rules, groups };
 }
 
 function exposureDelta(before: DirectionReach, after: DirectionReach): { added: ExposureEntry[]; removed: ExposureEntry[] } {
+  const cidrs = new CidrCache();
   return {
-    added: exposureEntries(newlyReached(after, new Coverage(before))),
-    removed: exposureEntries(newlyReached(before, new Coverage(after))),
+    added: exposureEntries(newlyReached(after, new Coverage(before, cidrs))),
+    removed: exposureEntries(newlyReached(before, new Coverage(after, cidrs))),
   };
 }
 

@@ -136,6 +136,8 @@ class EntryBuffer {
 interface Part {
   cls: number;
   lists: ArrayLike<number>[];
+  /** The prefixes as written, while the part is a single group that knows them. */
+  raws: readonly string[] | undefined;
   ports: Intervals;
 }
 
@@ -232,7 +234,8 @@ function addSplit(buffer: EntryBuffer, parts: readonly Part[], cr: CompiledRule,
         for (const g of runMembers) lists.push(...parts[g]!.lists);
         at = keys.length;
         keys.push(runKey);
-        labels.push(buffer.label(sourcesOf(cr, lists), cr.rule.name));
+        const known = runMembers.length === 1 ? (parts[runMembers[0]!]!.raws as string[] | undefined) : undefined;
+        labels.push(buffer.label(known ?? sourcesOf(cr, lists), cr.rule.name));
       }
       buffer.addRange(runFrom, runTo, cls, labels[at]!);
     }
@@ -261,7 +264,7 @@ function addRule(buffer: EntryBuffer, dr: DirectionReach, groups: readonly Reach
     for (let i = start; i < end; i++) {
       const g = groups[i]!;
       const cls = g.part === 'private' ? CLASS_INDEX.private : CLASS_OF_BUCKET[g.bucket]!;
-      buffer.add(g.ports, cls, buffer.label(sourcesOf(cr, [g.positions]), name));
+      buffer.add(g.ports, cls, buffer.label((g.raws as string[] | undefined) ?? sourcesOf(cr, [g.positions]), name));
     }
     return;
   }
@@ -280,8 +283,10 @@ function addRule(buffer: EntryBuffer, dr: DirectionReach, groups: readonly Reach
     // Parts of a class that reach the same ports are one part (atoms with different histories often do).
     let same: Part | undefined;
     for (let j = 0; j < parts.length && same === undefined; j++) if (parts[j]!.cls === cls && equal(parts[j]!.ports, ports)) same = parts[j];
-    if (same !== undefined) same.lists.push(g.positions);
-    else parts.push({ cls, lists: [g.positions], ports });
+    if (same !== undefined) {
+      same.lists.push(g.positions);
+      same.raws = undefined;
+    } else parts.push({ cls, lists: [g.positions], raws: g.raws, ports });
     classes |= 1 << cls;
   }
   for (let cls = 0; cls < 5; cls++) {
@@ -293,7 +298,7 @@ function addRule(buffer: EntryBuffer, dr: DirectionReach, groups: readonly Reach
       only = p;
       count++;
     }
-    if (count === 1) buffer.add(only!.ports, cls, buffer.label(sourcesOf(cr, only!.lists), name));
+    if (count === 1) buffer.add(only!.ports, cls, buffer.label((only!.raws as string[] | undefined) ?? sourcesOf(cr, only!.lists), name));
     else if (count > 1) addSplit(buffer, parts.filter((p) => p.cls === cls), cr, cls);
   }
 }

@@ -109,11 +109,54 @@ export function wideLength(cidr: Cidr): number {
   return cidr.version === 4 ? cidr.length + 96 : cidr.length;
 }
 
+/** `a.b.c.d` or `a.b.c.d/n` in one pass without allocating (the common case); undefined for anything else. */
+function parseCidrV4(text: string): Cidr | undefined {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  let i = 0;
+  const n = text.length;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return undefined;
+    } else if (c === 46 /* . */) {
+      if (digits === 0 || ++dots > 3) return undefined;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+    } else if (c === 47 /* / */) {
+      break;
+    } else {
+      return undefined;
+    }
+  }
+  if (digits === 0 || dots !== 3) return undefined;
+  value = value * 256 + octet;
+  let length = 32;
+  if (i < n) {
+    length = 0;
+    const start = ++i;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57 || i - start >= 3) return undefined;
+      length = length * 10 + (c - 48);
+    }
+    if (i === start || length > 32) return undefined;
+  }
+  const network = length === 0 ? 0 : length === 32 ? value : (value & (~0 << (32 - length))) >>> 0;
+  return { version: 4, words: [0, 0, 0, network], length };
+}
+
 /**
  * Parses `a.b.c.d`, `a.b.c.d/n`, IPv6 and IPv6`/n`, masking host bits. Undefined when it is not an address or the
  * prefix length is out of range.
  */
 export function parseCidr(text: string): Cidr | undefined {
+  const v4 = parseCidrV4(text);
+  if (v4 !== undefined) return v4;
   const slash = text.indexOf('/');
   const address = slash >= 0 ? text.slice(0, slash) : text;
   const lengthText = slash >= 0 ? text.slice(slash + 1) : undefined;
@@ -160,8 +203,11 @@ export function formatCidr(cidr: Cidr): string {
 /** `outer` contains `inner` (same version, shorter-or-equal prefix, same network under `outer`'s mask). */
 export function cidrContains(outer: Cidr, inner: Cidr): boolean {
   if (outer.version !== inner.version || outer.length > inner.length) return false;
-  const masked = maskWords(inner.words, wideLength(outer));
-  return masked[0] === outer.words[0] && masked[1] === outer.words[1] && masked[2] === outer.words[2] && masked[3] === outer.words[3];
+  const wide = wideLength(outer);
+  for (let w = 0; w < 4; w++) {
+    if (maskWord(inner.words[w]!, wide - 32 * w) !== outer.words[w]) return false;
+  }
+  return true;
 }
 
 /** The two blocks share at least one address (CIDR blocks are either nested or disjoint). */

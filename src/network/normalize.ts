@@ -8,7 +8,7 @@
 import { normalizeResourceId, resourceTypeOf } from '../arm/resourceId';
 import { InputError } from '../errors';
 import { parseAddressPrefix, uniqueSortedPrefixes } from './addresses';
-import { primeCompiledNsg } from './compile';
+import { primeIndex } from './reach';
 import { DEFAULT_RULE_BODIES } from './defaults';
 import { mergeRanges, parsePortRange } from './ports';
 import type { Access, AddressPrefix, Direction, NetworkSecurityGroup, PortRange, RuleProtocol, SecurityRule } from './types';
@@ -341,7 +341,7 @@ export function normalizeNsg(json: unknown, options: string | NormalizeNsgOption
   const etag = json.etag;
   if (typeof etag === 'string' && etag !== '') nsg.etag = etag;
   // Build the address index now: normalization is where prefixes are parsed anyway, and exposure is then cheap.
-  primeCompiledNsg(nsg);
+  primeIndex(nsg);
   return nsg;
 }
 

@@ -12,7 +12,8 @@
  *   itself. `*` itself is treated as Internet ∪ VirtualNetwork, so a Deny on `Internet` leaves a later `*`
  *   reachable from the private part only.
  * - The other dimensions (the other address side and the source ports) are not split: an earlier rule decides a
- *   later one only if it covers the later rule's whole set there. Partial overlaps never hide exposure.
+ *   later one only if it covers the later rule's whole set there (source ports compared as written, for ICMP too).
+ *   Partial overlaps never hide exposure.
  *
  * Structure and arithmetic are kept apart. The structure — for each rule, its prefixes grouped by "history" (the
  * earlier rules that named the same address or a block around it, hash-consed into states so that prefixes with
@@ -21,7 +22,7 @@
  * the rule's ports minus what the generic addresses (`*`, `Internet`, `VirtualNetwork`) and the history decided.
  */
 
-import { B_ANY, B_ASG, B_INET, B_MIXED, B_PRIV, B_PUB, B_TAG, B_VNET, compiledNsgOf, evaluationOrder, type CompiledNsg, type CompiledRule } from './compile';
+import { B_ANY, B_ASG, B_INET, B_MIXED, B_PRIV, B_PUB, B_TAG, B_VNET, compiledNsgOf, evaluationOrder, primeCompiledNsg, type CompiledNsg, type CompiledRule } from './compile';
 import { EMPTY, subtract, union, type Intervals } from './intervals';
 import { mergeRanges, rangesCover } from './ports';
 import type { Direction, NetworkSecurityGroup, PortRange, SecurityRule, SourceClass } from './types';
@@ -66,7 +67,7 @@ export interface DirectionReach {
 }
 
 /** A rule's (protocol, destination port) points on the combined line. */
-export function rulePorts(rule: SecurityRule): Intervals {
+function rulePorts(rule: SecurityRule): Intervals {
   let dest: readonly PortRange[] = rule.destinationPorts;
   for (let i = 1; i < dest.length; i++) {
     // Hand-built rules may not be merged; normalized ones always are.
@@ -95,7 +96,7 @@ export function rulePorts(rule: SecurityRule): Intervals {
 }
 
 /** Two ascending position lists as one. */
-export function mergeSorted(a: ArrayLike<number>, b: ArrayLike<number>): number[] {
+function mergeSorted(a: ArrayLike<number>, b: ArrayLike<number>): number[] {
   const out = new Array<number>(a.length + b.length);
   let i = 0;
   let j = 0;
@@ -165,11 +166,11 @@ function buildHistory(c: CompiledNsg, order: CompiledRule[], inbound: boolean): 
   const stateOf = new Int32Array(tracked.count);
   const atomStamp = new Int32Array(tracked.count);
   let cap = 64;
-  let parent = new Int32Array(cap);
-  let ruleOf = new Int32Array(cap);
-  let depth = new Int32Array(cap);
-  let memoStamp = new Int32Array(cap);
-  let memoNext = new Int32Array(cap);
+  let parent: Int32Array = new Int32Array(cap);
+  let ruleOf: Int32Array = new Int32Array(cap);
+  let depth: Int32Array = new Int32Array(cap);
+  let memoStamp: Int32Array = new Int32Array(cap);
+  let memoNext: Int32Array = new Int32Array(cap);
   let count = 1;
   const grow = (): void => {
     cap *= 2;
@@ -454,6 +455,13 @@ class DirectionEvaluator {
       if (reach.length > 0) out.push({ ruleIndex: k, bucket, part: undefined, positions: g.positions[i]!, raws: g.raws[i]!, ports: reach });
     }
   }
+}
+
+/** Builds the address index and the histories of a freshly normalized NSG, so its first evaluation is as fast as the next. */
+export function primeIndex(nsg: NetworkSecurityGroup): void {
+  const c = primeCompiledNsg(nsg);
+  historyOf(c, 'Inbound');
+  historyOf(c, 'Outbound');
 }
 
 /** What each allowing rule admits, per direction, first match by priority. */

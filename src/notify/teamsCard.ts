@@ -4,7 +4,7 @@
  * links to the approval page (which itself never acts on GET). No webhook URL, signing key or bearer token ever
  * goes into a card. Pure: everything comes in as data.
  */
-import type { DriftView } from '../evaluate/describe';
+import { driftSummary, type DriftView } from '../evaluate/describe';
 import type { Actor } from '../events/types';
 import type { ExposureEntry } from '../network/types';
 import { describeAction } from '../plan/describeAction';
@@ -106,7 +106,7 @@ export function adaptiveCard(n: RemediationNotice): Record<string, unknown> {
   }
   if (n.drift.length > 0) {
     body.push(section('What changed'));
-    for (const d of n.drift.slice(0, MAX_ROWS)) body.push({ type: 'TextBlock', text: escape(driftLine(d)), wrap: true, fontType: 'Monospace', spacing: 'Small' });
+    for (const d of n.drift.slice(0, MAX_ROWS)) body.push({ type: 'TextBlock', text: escape(driftSummary(d)), wrap: true, fontType: 'Monospace', spacing: 'Small' });
     if (n.drift.length > MAX_ROWS) body.push(more(n.drift.length - MAX_ROWS));
   }
   if (n.exposureAdded.length > 0) {
@@ -146,19 +146,9 @@ export function actorLine(a: Actor): string {
   return `${who} (${kind}${a.appId && a.upn ? `, app ${a.appId}` : ''}${a.clientIp ? `, from ${a.clientIp}` : ''})`;
 }
 
-export function driftLine(d: DriftView): string {
-  if (d.type === 'added') return `+ ${d.rule}  ${ruleShort(d.after)}`;
-  if (d.type === 'removed') return `- ${d.rule}  ${ruleShort(d.before)}`;
-  return `~ ${d.rule}  ${d.changes.map((c) => `${c.field}: ${show(c.before)} → ${show(c.after)}`).join('; ')}`;
-}
-
 export function actionLine(a: PlanAction): string {
   const text = describeAction(a);
   return `${text.charAt(0).toUpperCase()}${text.slice(1)} (${a.reason})`;
-}
-
-function ruleShort(r: { access: string; protocol: string; sources: string[]; destinationPorts: string[]; priority: number }): string {
-  return `${r.access} ${r.protocol} from ${r.sources.join(',')} to port ${r.destinationPorts.join(',')} (priority ${r.priority})`;
 }
 
 function exposureTable(entries: ExposureEntry[], before: string, after: string): Record<string, unknown> {
@@ -186,10 +176,6 @@ function section(title: string) {
 
 function more(n: number) {
   return { type: 'TextBlock', text: `…and ${n} more (see the approval page)`, isSubtle: true, size: 'Small' };
-}
-
-function show(v: unknown): string {
-  return Array.isArray(v) ? v.join(',') : String(v);
 }
 
 /** Adaptive Card TextBlocks render a Markdown subset; keep user-controlled text from being read as Markdown. */

@@ -108,7 +108,7 @@ describe('driftwarden CLI', () => {
     const dirty = harness();
     expect(await runCli(['evaluate', '--current', ex('nsg-ml-training.drifted.json'), '--baseline', baselineFile], dirty.io)).toBe(4);
     const text = dirty.out.join('\n');
-    expect(text).toContain('+ allow-ssh-anywhere: Allow Inbound Tcp *:* -> *:22 (priority 200)');
+    expect(text).toContain('+ allow-ssh-anywhere: Allow Inbound Tcp from * to * port 22 (priority 200)');
     expect(text).toContain('[CRITICAL] SSH (22/Tcp) reachable from the Internet');
     expect(text).toContain("1. delete rule 'allow-ssh-anywhere'");
     const clean = harness();

@@ -51,7 +51,7 @@ describe('Teams card', () => {
         { title: 'Mode', value: 'approve' },
       ]),
     );
-    expect(text).toContain('+ allow-ssh-anywhere  Allow Tcp from \\\\* to port 22 (priority 200)');
+    expect(text).toContain('+ allow-ssh-anywhere: Allow Inbound Tcp from \\\\* to \\\\* port 22 (priority 200)');
     expect(text).toContain('not reachable → **reachable**');
     expect(text).toContain("Delete rule 'allow-ssh-anywhere'");
     expect(card.actions.map((a: { type: string; title: string }) => [a.type, a.title])).toEqual([

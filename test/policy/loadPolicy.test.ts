@@ -1,16 +1,9 @@
 import { defaultPolicy, parsePolicyText } from '../../src/policy/loadPolicy';
 import { parseIsoDuration } from '../../src/policy/duration';
 import { SchemaError } from '../../src/validation';
+import { thrown } from '../helpers/thrown';
 
-function errorOf(fn: () => unknown): SchemaError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SchemaError) return err;
-    throw err;
-  }
-  throw new Error('expected a SchemaError');
-}
+const errorOf = (fn: () => unknown): SchemaError => thrown(fn, SchemaError);
 
 describe('policy loading', () => {
   test('the default policy resolves with ML service tags and sensitive ports', () => {

@@ -30,6 +30,8 @@ export interface ArmServices {
   faults: FaultRegistry;
   settings: ArmSettings;
   now: () => number;
+  /** Called after a request changed the state (a successful write or delete, a concurrent writer's write). */
+  changed?: () => void;
 }
 
 export interface ArmContext {

@@ -74,6 +74,9 @@ export class ArmFrontDoor {
 
     if (response.status === 200 && req.method === 'GET') {
       for (const fault of plan.concurrentWriters) runConcurrentWriter(this.services, fault, req, this.log);
+      if (plan.concurrentWriters.length > 0) this.services.changed?.();
+    } else if (response.status < 400 && req.method !== 'GET' && req.method !== 'HEAD') {
+      this.services.changed?.();
     }
   }
 

@@ -42,6 +42,8 @@ export interface KeyVaultServices {
   now: () => number;
   /** The URL a vault is served at (known once its listener is up). */
   vaultUrl: (vault: VaultRecord) => string;
+  /** Called after a request changed the vault (set, update, delete, recover, purge). */
+  changed?: () => void;
 }
 
 interface KvContext {
@@ -101,6 +103,7 @@ export class KeyVaultFrontDoor {
     }
     if (response.body === undefined) sendEmpty(res, response.status, common);
     else sendJson(res, response.status, response.body, common);
+    if (req.method !== 'GET' && req.method !== 'HEAD' && response.status < 400) this.services.changed?.();
   }
 
   /**
