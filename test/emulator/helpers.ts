@@ -15,7 +15,8 @@ import { startEmulator } from '../../local/emulator';
 import type { EmulatorOptions, RunningEmulator } from '../../local/emulator';
 
 export const SEED_FILE = path.join(__dirname, '..', '..', 'examples', 'ml-workspace.env.json');
-export const CORPUS = path.join(__dirname, '..', '..', '..', 'shared', 'corpus');
+import { CORPUS } from '../helpers/corpus';
+export { CORPUS };
 export const SUB = '9c2f4e1a-7b3d-4a6e-8f05-2d1c6b9e7a34';
 export const RG = 'rg-ml-workspace';
 export const NSG = 'nsg-ml-training';

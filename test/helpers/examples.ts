@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const EXAMPLES = join(__dirname, '..', '..', 'examples');
-export const CORPUS = join(__dirname, '..', '..', '..', 'shared', 'corpus');
+export { CORPUS } from './corpus';
 
 export function exampleJson<T = Record<string, unknown>>(name: string): T {
   return JSON.parse(readFileSync(join(EXAMPLES, name), 'utf8')) as T;

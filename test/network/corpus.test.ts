@@ -16,8 +16,9 @@ import {
   type NetworkBodyKind,
 } from '../../src/network';
 import type { AddressPrefix, NetworkSecurityGroup, SecurityRule } from '../../src/network/types';
+import { CORPUS } from '../helpers/corpus';
 
-const DIR = join(__dirname, '..', '..', '..', 'shared', 'corpus', 'arm', 'network');
+const DIR = join(CORPUS, 'arm', 'network');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 const load = (file: string): unknown => JSON.parse(readFileSync(join(DIR, file), 'utf8'));
 

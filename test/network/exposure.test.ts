@@ -3,6 +3,7 @@ import type { NetworkSecurityGroup } from '../../src/network/types';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { expandEntries, nsgBodyOf, nsgOf, referenceReach, samplePorts, seeded, show, userEntries, type RuleSpec } from './helpers';
+import { CORPUS } from '../helpers/corpus';
 
 const inbound = (nsg: NetworkSecurityGroup): string[] => userEntries(effectiveExposure(nsg).inbound);
 const outbound = (nsg: NetworkSecurityGroup): string[] => userEntries(effectiveExposure(nsg).outbound);
@@ -178,7 +179,7 @@ describe('destinations and source ports', () => {
 
 describe('default rules', () => {
   test('implied or present, they admit VNet and load-balancer traffic and the Internet outbound, by name', () => {
-    const body = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'shared', 'corpus', 'arm', 'network', 'nsg-get.default-rules.spec-example.api-2024-05-01.json'), 'utf8')) as {
+    const body = JSON.parse(readFileSync(join(CORPUS, 'arm', 'network', 'nsg-get.default-rules.spec-example.api-2024-05-01.json'), 'utf8')) as {
       properties: Record<string, unknown>;
     };
     const present = effectiveExposure(normalizeNsg(body));
@@ -253,7 +254,7 @@ describe('output', () => {
 
   test('the result is the same for a normalized NSG and its deserialized copy (index built in the call)', () => {
     const nsgs = nsgsFromListBody(
-      JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'shared', 'corpus', 'arm', 'network', 'nsg-list-all.ssh-rdp-open-to-ip-lists.service-tags.asg.c7n-recorded.subset.json'), 'utf8')),
+      JSON.parse(readFileSync(join(CORPUS, 'arm', 'network', 'nsg-list-all.ssh-rdp-open-to-ip-lists.service-tags.asg.c7n-recorded.subset.json'), 'utf8')),
     );
     for (const nsg of nsgs) {
       const copy = JSON.parse(JSON.stringify(nsg)) as NetworkSecurityGroup;
