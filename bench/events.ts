@@ -178,6 +178,7 @@ export async function benchEvents(): Promise<void> {
   const pass = rate(normalizeMs) >= TARGET_EVENTS_PER_SECOND;
 
   console.log(`events: ${fmt(EVENTS)} ARM events with full claims in one delivery, ${(body.length / 1e6).toFixed(1)} MB, median of ${RUNS} runs`);
+  console.log(`  node flags: ${process.execArgv.join(' ') || '(none)'} (the young generation must hold a parsed 15 MB body; see the README)`);
   console.log(`  JSON.parse alone             ${msText(parseMs)}  ${fmt(rate(parseMs))} events/s`);
   console.log(`  normalizeDelivery (w/ parse) ${msText(normalizeMs)}  ${fmt(rate(normalizeMs))} events/s  (${(normalizeMs / parseMs).toFixed(2)}x JSON.parse)`);
   console.log(`  ${pass ? 'PASS' : 'FAIL'}: target >= ${fmt(TARGET_EVENTS_PER_SECOND)} events/s on one core`);

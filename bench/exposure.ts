@@ -161,4 +161,5 @@ export async function benchExposure(): Promise<void> {
   console.log(`  effectiveExposure (deserialized NSG, index built in the call): median ${fmt(uncached.median)}, p95 ${fmt(uncached.p95)} over ${copies.length} runs`);
   console.log(`  stress (lists and subnets 3x as shared): median ${fmt(stress.median)}, p95 ${fmt(stress.p95)} over 200 runs (informational)`);
   console.log(`  target: median < ${TARGET_MS} ms → ${pass ? 'PASS' : 'FAIL'}`);
+  if (!pass) process.exitCode = 1;
 }

@@ -69,6 +69,7 @@ export async function benchRemediation(): Promise<void> {
   console.log(`write accepted by the emulator → revert verified (auto mode), ${RUNS} runs after ${WARMUP} warm-up:`);
   console.log(`  median ${median.toFixed(1)} ms, p90 ${p90.toFixed(1)} ms, min ${samples[0]!.toFixed(1)} ms`);
   console.log(`  target: median < ${TARGET_MS} ms → ${median < TARGET_MS ? 'PASS' : 'FAIL'}`);
+  if (median >= TARGET_MS) process.exitCode = 1;
 }
 
 if (require.main === module) {

@@ -6,6 +6,7 @@ import * as df from 'durable-functions';
 import { services } from '../src/app/services';
 import { acceptNsgBaseline } from '../src/remediation/activities/acceptNsgBaseline';
 import { applyNsgPlan } from '../src/remediation/activities/applyNsgPlan';
+import { confirmApprovalDecision } from '../src/remediation/activities/confirmApprovalDecision';
 import { evaluateNsgDrift } from '../src/remediation/activities/evaluateNsgDrift';
 import { issueApprovalLinks } from '../src/remediation/activities/issueApprovalLinks';
 import { notifyTeams } from '../src/remediation/activities/notifyTeams';
@@ -23,4 +24,5 @@ df.app.activity(A.notify, { handler: (input: Parameters<typeof notifyTeams>[0]) 
 df.app.activity(A.apply, { handler: (input: Parameters<typeof applyNsgPlan>[0]) => applyNsgPlan(input, services()) });
 df.app.activity(A.verify, { handler: (input: Parameters<typeof verifyNsgRemediation>[0]) => verifyNsgRemediation(input, services()) });
 df.app.activity(A.acceptBaseline, { handler: (input: Parameters<typeof acceptNsgBaseline>[0]) => acceptNsgBaseline(input, services()) });
+df.app.activity(A.confirmDecision, { handler: (input: Parameters<typeof confirmApprovalDecision>[0]) => confirmApprovalDecision(input, services()) });
 df.app.activity(A.audit, { handler: (input: Parameters<typeof recordAudit>[0]) => recordAudit(input, services()) });

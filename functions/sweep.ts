@@ -10,6 +10,7 @@ export async function driftSweepHandler(_timer: Timer, client: DurableClient, co
   const s = services();
   const result = await sweepBaselines(s.baselines, client, s.config.monitoredScopes);
   context.log(`sweep: ${result.started.length} started, ${result.alreadyRunning.length} already running, ${result.outOfScope.length} out of scope`);
+  for (const problem of result.unreadable) context.error(`sweep skipped an unreadable baseline: ${problem}`);
 }
 
 df.app.client.timer(FunctionNames.sweep, {

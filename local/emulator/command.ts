@@ -14,8 +14,8 @@ Vault secrets) over HTTPS, emitting Event Grid events to webhook subscriptions.
 
   --port P              ARM and admin port (default 0: any free port); vaults get P+1, P+2, ... in seed order
   --seed FILE           seed environment JSON (e.g. examples/ml-workspace.env.json)
-  --ca-out FILE         where to write the CA certificate (default .driftwarden/emulator-ca.pem)
-  --dead-letter-dir DIR dead-letter folder for undeliverable events (default .driftwarden/dead-letters)
+  --ca-out FILE         where to write the CA certificate (default .driftwarden-emulator/ca.pem)
+  --dead-letter-dir DIR dead-letter folder for undeliverable events (default .driftwarden-emulator/dead-letters)
   --state-file FILE     keep the emulated Azure's state in FILE across restarts (restored when it exists,
                         created from the seed when not; delete it to start from the seed again)
   -h, --help            show this help`;
@@ -30,7 +30,7 @@ interface CommandArgs {
 }
 
 function parseArgs(args: string[]): CommandArgs {
-  const out: CommandArgs = { port: 0, caOut: path.join('.driftwarden', 'emulator-ca.pem'), deadLetterDir: path.join('.driftwarden', 'dead-letters'), help: false };
+  const out: CommandArgs = { port: 0, caOut: path.join('.driftwarden-emulator', 'ca.pem'), deadLetterDir: path.join('.driftwarden-emulator', 'dead-letters'), help: false };
   for (let i = 0; i < args.length; i += 1) {
     const arg = args[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];

@@ -85,7 +85,7 @@ export function signInPage(p: SignInInput): string {
   const buttons = p.users
     .map(
       (u) =>
-        `<button type="submit" name="user" value="${esc(u.name)}" data-user="${esc(u.name)}"><strong>${esc(u.displayName ?? u.name)}</strong> · ${esc(u.upn)}` +
+        `<button type="submit" name="user" value="${esc(u.name)}" data-user="${esc(u.name)}"><strong>${esc(u.displayName ?? u.name)}</strong> · ${esc(u.upn)}${u.note ? ` · <em>${esc(u.note)}</em>` : ''}` +
         `<br><span class="small">object id ${esc(u.objectId)}${u.groups?.length ? ` · groups ${esc(u.groups.join(', '))}` : ''}${u.roles?.length ? ` · roles ${esc(u.roles.join(', '))}` : ''}</span></button>`,
     )
     .join('');

@@ -44,6 +44,11 @@ export async function startFrontServer(options: FrontOptions): Promise<RunningFr
     if (path === '/' && read) {
       return sendHtml(res, 200, landingPage({ appTitle, frontUrl: url, upstreamUrl: options.upstreamUrl, user, messageCount: store.all().length }));
     }
+    // The Functions runtime's own endpoints (Durable management, Event Grid delivery) need system keys in Azure and
+    // are not for browsers; the front never exposes them. The emulator reaches the host directly.
+    if (/^\/(runtime\/webhooks|durabletask|admin)(\/|$)/i.test(path)) {
+      return sendText(res, 404, 'not served here: the Functions runtime endpoints are not exposed to clients');
+    }
     if (!user && read && wantsHtml(req) && signInRequired.some((prefix) => path.startsWith(prefix))) return redirectToSignIn(res, parsed);
     proxy.forward(req, res, `${path}${parsed.search}`, user ? principalHeaders(user) : undefined);
   }

@@ -20,7 +20,8 @@ export class TeamsStore {
 
   append(message: WorkflowsMessage, now: Date = new Date()): TeamsMessage {
     const item: TeamsMessage = { seq: (this.items.at(-1)?.seq ?? 0) + 1, receivedAt: now.toISOString(), message };
-    fs.appendFileSync(this.file, `${JSON.stringify(item)}\n`);
+    // Cards carry approval links: keep the channel's file to its owner.
+    fs.appendFileSync(this.file, `${JSON.stringify(item)}\n`, { mode: 0o600 });
     this.items.push(item);
     return item;
   }

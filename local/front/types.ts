@@ -11,6 +11,8 @@ export interface LocalUser {
   displayName?: string;
   /** Group object ids (or names) sent as `groups` claims. */
   groups?: string[];
+  /** A word for the sign-in page, e.g. "may approve for the subscription"; not sent as a claim. */
+  note?: string;
   /** App roles sent as `roles` claims. */
   roles?: string[];
 }

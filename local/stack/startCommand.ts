@@ -6,6 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseArgsMessage } from '../../src/cli/args';
 import { UsageError } from '../../src/errors';
 import { consoleLogger } from '../host';
 import { startLocalStack } from './startLocalStack';
@@ -39,7 +40,7 @@ export async function runStartCommand(args: string[], io: StartIo, env: Record<s
       },
     }));
   } catch (err) {
-    throw new UsageError((err as Error).message.replace(/^.*?: /, ''));
+    throw new UsageError(parseArgsMessage(err as Error & { code?: string }));
   }
   const root = resolve(__dirname, '..', '..', '..');
   const dataDir = resolve(values['data-dir'] ?? env.DRIFTWARDEN_LOCAL_DIR ?? '.driftwarden');
@@ -70,6 +71,7 @@ export async function runStartCommand(args: string[], io: StartIo, env: Record<s
     throw err;
   }
   const vaults = Object.entries(stack.emulator.vaultUrls()).map(([name, url]) => `    ${name.padEnd(18)} ${url}`);
+  const dataDirFlag = dataDir === resolve('.driftwarden') ? '' : ` --data-dir ${dataDir}`;
   io.stdout(
     [
       '',
@@ -87,7 +89,7 @@ export async function runStartCommand(args: string[], io: StartIo, env: Record<s
       '',
       'Make a drift from another terminal (alice opens SSH to the Internet):',
       '',
-      '  npx driftwarden simulate open-port 22 --from Internet',
+      `  npx driftwarden simulate open-port 22 --from Internet${dataDirFlag}`,
       '',
       `Then open ${stack.frontUrl}/local/teams, click "Review plan", sign in as sam and approve.`,
       'Ctrl-C stops everything.',

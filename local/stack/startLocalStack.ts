@@ -16,6 +16,8 @@ import { captureNsgBaseline } from '../../src/baseline/document';
 import { DEFAULT_RETRY } from '../../src/gateways/azure/connection';
 import { parsePolicyText } from '../../src/policy/loadPolicy';
 import { FunctionNames } from '../../src/remediation/names';
+import { InputError } from '../../src/errors';
+import { authorizeApprover } from '../../src/approval/approverPolicy';
 import { type StackFile, stackFilePath } from './stackFile';
 
 export interface LocalStackOptions {
@@ -61,6 +63,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
   const log = options.log ?? (() => undefined);
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
+  refuseIfAnotherStackRuns(dataDir);
   const seed = await readSeedFile(options.seedFile);
   const policy = parsePolicyText(readFileSync(options.policyFile, 'utf8'), options.policyFile);
   const self = seed.identities.find((i) => i.name === 'id-driftwarden');
@@ -96,13 +99,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
     const users: LocalUser[] = seed.identities
       .filter((i) => i.type === 'user')
       .map((i) => emulator.identity(i.name))
-      .map((i) => ({
-        name: i.name,
-        objectId: i.objectId,
-        upn: i.upn ?? `${i.name}@contoso.example`,
-        ...(i.displayName ? { displayName: i.displayName } : {}),
-        ...(i.memberOf ? { groups: i.memberOf } : {}),
-      }));
+      .map((i) => {
+        const approves = policy.approval.approvers.filter((rule) => authorizeApprover({ source: 'appServiceAuth', id: i.objectId, groups: i.memberOf ?? [], roles: [] }, rule.scope, [rule]).ok);
+        return {
+          name: i.name,
+          objectId: i.objectId,
+          upn: i.upn ?? `${i.name}@contoso.example`,
+          ...(i.displayName ? { displayName: i.displayName } : {}),
+          ...(i.memberOf ? { groups: i.memberOf } : {}),
+          note: approves.length > 0 ? `approver for ${approves.map((r) => r.scope).join(', ')}` : 'not an approver',
+        };
+      });
     // Like Easy Auth's "redirect to login": opening an approval link asks who you are first.
     const front = await startFrontServer({ port: options.port, upstreamUrl: host.url, dataDir: join(dataDir, 'front'), users, signInRequiredPaths: ['/api/approvals/'] });
     closers.unshift(() => front.close());
@@ -120,7 +127,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       monitoredScopes: seed.subscriptions.map((s) => `/subscriptions/${s.subscriptionId}`),
       lroPollMs: options.lroPollMs ?? 20,
     };
-    const services = buildServices(config);
+    const services = withAuditEcho(buildServices(config), log);
     setServices(services);
     closers.push(async () => setServices(undefined));
 
@@ -162,7 +169,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
         if (stopped) return;
         stopped = true;
         for (const close of closers) await close().catch(() => undefined);
-        rmSync(stackFilePath(dataDir), { force: true });
+        // Only the stack that wrote it removes it.
+        if (readOwner(dataDir) === process.pid) rmSync(stackFilePath(dataDir), { force: true });
       },
       async killHost() {
         await host.kill();
@@ -196,6 +204,48 @@ async function captureMissingBaselines(services: AppServices, subscriptionIds: s
     }
   }
   return captured;
+}
+
+/** Every audit record also becomes a line in the terminal, so the loop can be followed there too. */
+function withAuditEcho(services: AppServices, log: (line: string) => void): AppServices {
+  const audit = services.audit;
+  return {
+    ...services,
+    audit: {
+      list: (filter) => audit.list(filter),
+      get: (id) => audit.get(id),
+      append: async (input) => {
+        const record = await audit.append(input);
+        const who = record.actor?.upn ?? record.approver?.name ?? '';
+        const what = record.findings?.[0]?.title ?? record.detail ?? record.outcome ?? '';
+        log(`${record.time.slice(11, 19)} ${record.type.padEnd(18)} ${record.resourceId.split('/').pop() ?? ''}${who ? ` · ${who}` : ''}${what ? ` · ${what}` : ''}`);
+        return record;
+      },
+    },
+  };
+}
+
+/** One stack per data folder: a second one would overwrite the first's CA, state and `local.json` under it. */
+function refuseIfAnotherStackRuns(dataDir: string): void {
+  const pid = readOwner(dataDir);
+  if (pid === undefined || pid === process.pid) return;
+  let alive = true;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  if (alive) {
+    throw new InputError(dataDir, dataDir, `is in use by another driftwarden stack (pid ${pid}): stop it, or start this one with another --data-dir`, { omitValue: true });
+  }
+}
+
+function readOwner(dataDir: string): number | undefined {
+  try {
+    return (JSON.parse(readFileSync(stackFilePath(dataDir), 'utf8')) as StackFile).pid;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Kept across restarts so approval links already posted to the local channel stay valid. */

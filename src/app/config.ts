@@ -51,9 +51,19 @@ export function loadAppConfig(env: Record<string, string | undefined> = process.
     .map((value, i) => (value ? signingKey(value, i === 0 ? 'DRIFTWARDEN_APPROVAL_SIGNING_KEY' : 'DRIFTWARDEN_APPROVAL_SIGNING_KEY_PREVIOUS') : undefined))
     .filter((k): k is Buffer => k !== undefined);
   const webhook = env.DRIFTWARDEN_TEAMS_WEBHOOK_URL;
-  const auth = list(env.DRIFTWARDEN_APPROVER_AUTH ?? 'oidc,appServiceHeaders');
+  const auth = list(env.DRIFTWARDEN_APPROVER_AUTH ?? 'oidc');
   for (const a of auth) {
     if (a !== 'oidc' && a !== 'appServiceHeaders') throw new InputError('DRIFTWARDEN_APPROVER_AUTH', a, 'must list "oidc" and/or "appServiceHeaders"');
+  }
+  // The principal headers are only trustworthy when App Service Authentication sits in front and strips any a client
+  // sends; without it, anyone could claim to be an approver. So they are never trusted by default, and trusting them
+  // where App Service says authentication is off is refused outright.
+  if (auth.includes('appServiceHeaders') && (env.WEBSITE_AUTH_ENABLED ?? '').toLowerCase() !== 'true') {
+    throw new InputError(
+      'DRIFTWARDEN_APPROVER_AUTH',
+      env.DRIFTWARDEN_APPROVER_AUTH,
+      'lists appServiceHeaders, but App Service Authentication is not enabled (WEBSITE_AUTH_ENABLED is not True): turn it on for the app, or use oidc',
+    );
   }
   const issuers = list(env.DRIFTWARDEN_OIDC_ISSUERS);
   const audiences = list(env.DRIFTWARDEN_OIDC_AUDIENCES);

@@ -13,7 +13,7 @@ import { type Approver, approverFromAppServiceHeaders, decodeJwtUnverified, type
 import { sameGuid } from '../arm/guid';
 import { authorizeApprover, type ApproverRule } from './approverPolicy';
 import { verifyLinkToken } from './linkToken';
-import { resultPage, reviewPage } from './pages';
+import { type PageLink, resultPage, reviewPage } from './pages';
 
 export interface ApprovalDeps {
   client: Pick<DurableClient, 'getStatus' | 'raiseEvent'>;
@@ -38,15 +38,39 @@ interface Headers {
 
 const DECISIONS: Decision[] = ['approve', 'reject', 'accept'];
 
-async function statusOf(deps: ApprovalDeps, instanceId: string): Promise<RemediationStatus | undefined> {
+type InstanceView = RemediationStatus & { outcome?: string; finishedAt?: string };
+
+async function statusOf(deps: ApprovalDeps, instanceId: string): Promise<InstanceView | undefined> {
   try {
     const status = await deps.client.getStatus(instanceId);
     const custom = status.customStatus as RemediationStatus | undefined;
-    return custom && typeof custom === 'object' ? custom : { stage: 'done', nsgId: '' };
+    const output = status.output as { outcome?: string } | undefined;
+    return {
+      ...(custom && typeof custom === 'object' ? custom : { stage: 'done', nsgId: '' }),
+      ...(output?.outcome ? { outcome: output.outcome } : {}),
+      ...(status.lastUpdatedTime ? { finishedAt: new Date(status.lastUpdatedTime).toISOString() } : {}),
+    };
   } catch (err) {
     if (/HTTP 404/.test((err as Error).message)) return undefined;
     throw err;
   }
+}
+
+/** What happened to a remediation that is no longer waiting, in words. */
+function nothingToDecide(status: InstanceView): string {
+  const outcomes: Record<string, string> = {
+    remediated: 'it was reverted and verified',
+    rejected: 'it was rejected (the change was kept)',
+    accepted: 'the change was accepted as the new baseline',
+    kept: 'nobody decided in time and the policy kept the change',
+    failed: 'the remediation failed (see the Teams channel and the audit log)',
+    withinPolicy: 'the NSG is back within policy',
+  };
+  if (status.stage === 'awaitingApproval') {
+    return 'The NSG changed again since this link was sent; a newer alert with a new link was posted. Use that one.';
+  }
+  const what = status.outcome ? (outcomes[status.outcome] ?? status.outcome) : 'it is being carried out now';
+  return `This remediation is no longer waiting for a decision: ${what}${status.finishedAt && status.outcome ? ` (${status.finishedAt})` : ''}.`;
 }
 
 export async function showApproval(deps: ApprovalDeps, instanceId: string, token: string | null, intent: string | null): Promise<ApprovalResponse> {
@@ -56,7 +80,7 @@ export async function showApproval(deps: ApprovalDeps, instanceId: string, token
   const check = verifyLinkToken(token, { instanceId, nowSeconds: deps.nowSeconds() }, deps.signingKeys);
   if (!check.ok) return fail(check.status, 'Link refused', check.reason);
   if (status.stage !== 'awaitingApproval' || status.planHash !== check.claims.planHash) {
-    return fail(409, 'Nothing to decide', 'This remediation is no longer waiting for this decision: it was decided, timed out, or the NSG changed and a newer alert was sent.');
+    return fail(409, 'Nothing to decide', nothingToDecide(status));
   }
   const detection = status.detectionAuditId ? await deps.audit.get(status.detectionAuditId) : undefined;
   return {
@@ -88,23 +112,55 @@ export async function decideApproval(
   if (!status) return fail(404, 'Unknown remediation', `There is no remediation ${instanceId}.`);
   const check = verifyLinkToken(form.token, { instanceId, nowSeconds: deps.nowSeconds(), ...(status.planHash ? { currentPlanHash: status.planHash } : {}) }, deps.signingKeys);
   if (!check.ok) return fail(check.status, 'Decision refused', check.reason);
-  if (status.stage !== 'awaitingApproval') {
-    return fail(409, 'Nothing to decide', 'This remediation is no longer waiting for a decision (it was decided or timed out).');
-  }
+  if (status.stage !== 'awaitingApproval') return fail(409, 'Nothing to decide', nothingToDecide(status));
+  const reviewPath = `/api/approvals/${encodeURIComponent(instanceId)}?t=${encodeURIComponent(form.token)}`;
+  const refused = async (statusCode: 401 | 403, title: string, reason: string, who?: { id: string; name?: string; source: string }) => {
+    // Every refused attempt is recorded: who tried to decide what, and why they could not.
+    await deps.audit.append({
+      type: 'decisionRefused',
+      resourceId: status.nsgId,
+      time: new Date(deps.nowSeconds() * 1000).toISOString(),
+      instanceId,
+      planHash: check.claims.planHash,
+      decision,
+      outcome: `refused ${statusCode}`,
+      detail: reason,
+      ...(who ? { approver: who } : {}),
+    });
+    const links = deps.auth.appServiceHeaders
+      ? statusCode === 401
+        ? [{ href: `/.auth/login/aad?post_login_redirect_uri=${encodeURIComponent(reviewPath)}`, text: 'Sign in' }]
+        : [{ href: `/.auth/logout?post_logout_redirect_uri=${encodeURIComponent(`/.auth/login/aad?post_login_redirect_uri=${encodeURIComponent(reviewPath)}`)}`, text: 'Sign in as someone else' }]
+      : [];
+    return fail(statusCode, title, reason, links);
+  };
   const identity = await identify(deps, headers);
-  if (!identity.ok) return fail(identity.status, 'Sign in required', identity.reason);
+  if (!identity.ok) return refused(identity.status, 'Sign in required', identity.reason);
+  const who = { id: identity.approver.id, ...(identity.approver.name ? { name: identity.approver.name } : {}), source: identity.approver.source };
   const allowed = authorizeApprover(identity.approver, status.nsgId, deps.approvers);
-  if (!allowed.ok) return fail(allowed.status, 'Not an approver', allowed.reason);
-  if (decision !== 'approve' && status.detectionAuditId) {
-    // Separation of duties: whoever made the change may have it reverted, but not keep or bless it themselves.
-    const actor = (await deps.audit.get(status.detectionAuditId))?.actor;
-    if (actor?.objectId && sameGuid(actor.objectId, identity.approver.id)) {
-      return fail(403, 'Not your decision', `${identity.approver.name ?? identity.approver.id} made this change; someone else must decide to keep or accept it.`);
+  if (!allowed.ok) return refused(allowed.status, 'Not an approver', allowed.reason, who);
+  if (decision !== 'approve') {
+    // Separation of duties: whoever made the change may have it reverted, but not keep or bless it themselves —
+    // and when it is not known who made every part of it, nobody can vouch for that here.
+    const detection = status.detectionAuditId ? await deps.audit.get(status.detectionAuditId) : undefined;
+    if (!detection?.authorsComplete) {
+      return refused(
+        403,
+        'Only a revert can be approved',
+        'Who made part of this change is unknown (it was found by a sweep, or its event was lost), so it can be reverted here but not kept or accepted. To keep it, capture a new baseline deliberately.',
+        who,
+      );
+    }
+    const author = (detection.authors ?? []).find((a) => a.objectId !== undefined && sameGuid(a.objectId, identity.approver.id));
+    if (author) {
+      return refused(403, 'Not your decision', `${identity.approver.name ?? identity.approver.id} made this change; someone else must decide to keep or accept it.`, who);
     }
   }
-  // Claimed last, so a refused attempt does not burn the link for the rightful approver.
-  if (!(await deps.nonces.claim(check.claims.nonce))) return fail(409, 'Link already used', 'A decision was already made with this link.');
   const approver = { id: identity.approver.id, ...(identity.approver.name ? { name: identity.approver.name } : {}), source: identity.approver.source };
+  // Claimed last, so a refused attempt does not burn the link for the rightful approver. The record lets the
+  // orchestration confirm the decision came through here and not from someone who can raise events directly.
+  const claimed = await deps.nonces.claim(check.claims.nonce, { instanceId, planHash: check.claims.planHash, decision, approverId: approver.id });
+  if (!claimed) return fail(409, 'Link already used', 'A decision was already made with this link.');
   await deps.client.raiseEvent(instanceId, REMEDIATION_EVENT, {
     type: 'decision',
     decision,
@@ -115,7 +171,7 @@ export async function decideApproval(
   const words = { approve: 'The revert runs now', reject: 'The change is kept', accept: 'The current state becomes the new baseline' }[decision];
   return {
     status: 200,
-    html: resultPage('Decision recorded', `${decision} by ${approver.name ?? approver.id}. ${words}; the outcome is posted to Teams.`),
+    html: resultPage('Decision recorded', `${capitalized(decision)} by ${approver.name ?? approver.id}. ${words}; the outcome is posted to Teams.`),
     json: { instanceId, decision, approver: approver.name ?? approver.id, planHash: check.claims.planHash },
   };
 }
@@ -142,8 +198,12 @@ async function identify(deps: ApprovalDeps, headers: Headers): Promise<IdentityR
   return { ok: false, status: 401, reason: 'sign in: send an OIDC bearer token in the Authorization header' };
 }
 
-function fail(status: number, title: string, message: string): ApprovalResponse {
-  return { status, html: resultPage(title, message), json: { error: { status, message } } };
+function fail(status: number, title: string, message: string, links: PageLink[] = []): ApprovalResponse {
+  return { status, html: resultPage(title, message, links), json: { error: { status, message } } };
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 export type { Approver };

@@ -13,7 +13,10 @@ export interface ApproverRule {
   groups?: string[];
   /** App roles (the `roles` claim). */
   roles?: string[];
-  /** UPNs or object ids. */
+  /**
+   * Object ids (Entra `oid`) or subjects (OIDC `sub`). Names (UPN, email, preferred_username) are not accepted: an
+   * identity provider may let a user change them, and an approval must not follow a rename.
+   */
   users?: string[];
 }
 
@@ -29,7 +32,7 @@ export function authorizeApprover(approver: Approver, resourceId: string, rules:
     return { ok: false, status: 403, reason: `no approvers are configured for ${resourceId}; add an approval.approvers entry for its subscription or resource group` };
   }
   for (const rule of applicable) {
-    const user = rule.users?.find((u) => sameGuid(u, approver.id) || (approver.name !== undefined && u.toLowerCase() === approver.name.toLowerCase()));
+    const user = rule.users?.find((u) => sameGuid(u, approver.id));
     if (user) return { ok: true, matched: `user ${user} at ${rule.scope}` };
     const group = rule.groups?.find((g) => approver.groups.some((ag) => sameGuid(ag, g)));
     if (group) return { ok: true, matched: `group ${group} at ${rule.scope}` };

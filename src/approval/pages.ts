@@ -52,8 +52,14 @@ ${input.expiresAt ? ` Decide before <strong>${esc(input.expiresAt)}</strong>.` :
   );
 }
 
-export function resultPage(title: string, message: string): string {
-  return page(title, `<h1>${esc(title)}</h1><p id="message">${esc(message)}</p>`);
+export interface PageLink {
+  href: string;
+  text: string;
+}
+
+export function resultPage(title: string, message: string, links: PageLink[] = []): string {
+  const nav = links.length > 0 ? `<p id="links">${links.map((l) => `<a href="${esc(l.href)}">${esc(l.text)}</a>`).join(' · ')}</p>` : '';
+  return page(title, `<h1>${esc(title)}</h1><p id="message">${esc(message)}</p>${nav}`);
 }
 
 function exposureTable(entries: { protocol: string; fromPort: number; toPort: number; sourceClass: string; sources: string[]; rule: string }[]): string {

@@ -6,7 +6,7 @@
 import type { DriftView } from '../evaluate/describe';
 import type { Actor } from '../events/types';
 import type { ExposureEntry } from '../network/types';
-import type { RemediationPlan } from '../plan/types';
+import type { PlanAction, RemediationPlan } from '../plan/types';
 
 export const AUDIT_TYPES = [
   'driftDetected',
@@ -14,10 +14,12 @@ export const AUDIT_TYPES = [
   'noBaseline',
   'resourceGone',
   'selfWriteIgnored',
+  'changeNotEvaluated',
   'notificationSent',
   'notificationFailed',
   'approvalRequested',
   'decisionRecorded',
+  'decisionRefused',
   'approvalTimedOut',
   'remediated',
   'remediationFailed',
@@ -40,6 +42,11 @@ export interface AuditRecordInput {
   correlationId?: string;
   /** Who made the change that drifted. */
   actor?: Actor;
+  /** Everyone whose changes make up the drift, as far as the events tell; `authorsComplete` false if not all known. */
+  authors?: Actor[];
+  authorsComplete?: boolean;
+  /** Actions actually applied (across re-plans), each with its before-state: what undo puts back. */
+  appliedActions?: PlanAction[];
   /** Who approved, rejected or accepted. */
   approver?: { id: string; name?: string; source: string };
   decision?: 'approve' | 'reject' | 'accept';

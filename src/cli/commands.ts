@@ -97,6 +97,9 @@ export function baselineCaptureCommand(io: CliIo, args: CaptureArgs): number {
   }
   normalizeNsg(body, args.nsgFile); // refuse a body driftwarden could not evaluate later
   let previousVersion: number | undefined;
+  if (args.out && !io.exists(args.out) && args.expectVersion !== undefined) {
+    throw new InputError('--out', args.out, `does not exist, so there is no version ${args.expectVersion} to replace; leave out --expect-version to write version 1`);
+  }
   if (args.out && io.exists(args.out)) {
     const existing = parseNsgBaseline(readJson(io, args.out, '--out'), args.out);
     const incoming = captureNsgBaseline(body, { capturedAt: io.now(), source: { type: 'file' } });

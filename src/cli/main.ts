@@ -14,10 +14,11 @@ import {
   policyDefaultCommand,
 } from './commands';
 import { auditCommand, undoCommand } from './auditCommands';
+import { parseArgsMessage } from './args';
 import { ExitCode } from './exitCodes';
 import { type CliIo, processIo } from './io';
 
-export const USAGE = `driftwarden: drift detection and remediation for Azure NSGs and role assignments
+export const USAGE = `driftwarden: drift detection and remediation for Azure network security groups
 
 Usage:
   driftwarden events <delivery.json> [--format text|json]
@@ -35,8 +36,8 @@ Usage:
       Run the local Azure emulator (ARM network/authorization and Key Vault over HTTPS).
   driftwarden start [--port <p>] [--emulator-port <p>] [--data-dir <dir>] [--seed <env.json>] [--policy <file>]
       Run the local stack: emulator, function app, Teams channel and sign-in (what \`npm start\` runs).
-  driftwarden simulate open-port <port> [--from Internet|<cidr>|<tag>] [--as <identity>] [--protocol Tcp|Udp|*]
-  driftwarden simulate delete-rule <rule> [--as <identity>]
+  driftwarden simulate open-port <port> [--from Internet|<cidr>|<tag>] [--as <identity>] [--protocol Tcp|Udp|*] [--data-dir <dir>]
+  driftwarden simulate delete-rule <rule> [--as <identity>] [--data-dir <dir>]
       Make a drift on the running local stack, through the Azure SDK, as a seeded identity (default alice).
   driftwarden audit [--format text|json] [--resource <nsg>] [--type <record type>] [--data-dir <dir>]
       List the audit log.
@@ -54,7 +55,7 @@ function parse(args: string[], options: Options, positionals: number) {
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError((err as Error).message.replace(/^.*?: /, ''));
+    throw new UsageError(parseArgsMessage(err as Error & { code?: string }));
   }
   if (parsed.positionals.length > positionals) {
     throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}"`);
@@ -71,6 +72,10 @@ const format = { format: { type: 'string' } } as const;
 
 async function dispatch(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
+  if (command !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    io.stdout(USAGE);
+    return ExitCode.ok;
+  }
   switch (command) {
     case undefined:
     case 'help':
@@ -109,6 +114,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       const { values, positionals } = parse(more, { out: { type: 'string' }, 'expect-version': { type: 'string' }, by: { type: 'string' } }, 1);
       const expect = values['expect-version'] as string | undefined;
       if (expect !== undefined && !/^\d+$/.test(expect)) throw new UsageError(`--expect-version must be a whole number (got "${expect}")`);
+      if (expect !== undefined && !values.out) throw new UsageError('--expect-version only makes sense with --out (the baseline file it replaces)');
       return baselineCaptureCommand(io, {
         nsgFile: need(positionals[0], 'the NSG file'),
         ...(values.out ? { out: values.out as string } : {}),

@@ -50,16 +50,16 @@ export function renderExposure(nsgs: NsgExposure[]): string {
         'Inbound (reachable from)',
         exposureTable(n.inbound),
         'Outbound (reachable to)',
-        exposureTable(n.outbound),
+        exposureTable(n.outbound, 'DESTINATIONS'),
       ].join('\n'),
     )
     .join('\n\n');
 }
 
-export function exposureTable(entries: readonly ExposureEntry[]): string {
+export function exposureTable(entries: readonly ExposureEntry[], prefixesHeader = 'SOURCES'): string {
   if (entries.length === 0) return '  (nothing)';
   return renderTable(
-    ['PROTOCOL', 'PORTS', 'CLASS', 'SOURCES', 'RULE'],
+    ['PROTOCOL', 'PORTS', 'CLASS', prefixesHeader, 'RULE'],
     entries.map((e) => [e.protocol, portsText(e), e.sourceClass, e.sources.join(', '), e.rule]),
   );
 }

@@ -109,7 +109,8 @@ export interface BaselineStore {
   put(baseline: NsgBaseline, expectedVersion: number | null): Promise<void>;
   /** Every stored version, oldest first. */
   history(resourceId: string): Promise<NsgBaseline[]>;
-  list(): Promise<NsgBaseline[]>;
+  /** The current baseline of every resource; unreadable ones are reported to `onUnreadable` and skipped. */
+  list(onUnreadable?: (path: string, error: string) => void): Promise<NsgBaseline[]>;
 }
 
 export class BaselineConflictError extends Error {
@@ -128,9 +129,13 @@ export interface AuditLog {
   get(id: string): Promise<AuditRecord | undefined>;
 }
 
-/** Single-use markers (approval link nonces). `claim` is atomic: exactly one caller gets true. */
+/**
+ * Single-use markers (approval link nonces) with what they were used for. `claim` is atomic: exactly one caller
+ * gets true. The orchestration reads the record back to confirm that a decision really came through the endpoint.
+ */
 export interface NonceStore {
-  claim(nonce: string): Promise<boolean>;
+  claim(nonce: string, record: Record<string, unknown>): Promise<boolean>;
+  read(nonce: string): Promise<Record<string, unknown> | undefined>;
 }
 
 export type NotifyResult = { delivered: true; status: number; attempts: number } | { delivered: false; status?: number; attempts: number; error: string };

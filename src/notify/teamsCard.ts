@@ -37,6 +37,10 @@ export interface RemediationNotice {
   /** After a verified remediation: what is no longer reachable. */
   exposureClosed?: ExposureEntry[];
   plan?: { hash: string; mode: string; actions: PlanAction[] };
+  /** Whether the plan was carried out (outcome cards): shown so nobody reads a kept change's plan as done. */
+  planApplied?: boolean;
+  /** How the drift was found when no event told (the reconciliation sweep). */
+  foundBy?: string;
   /** Free text for failures, timeouts and decisions (already free of secrets). */
   detail?: string;
   /** Who decided, for decision outcomes. */
@@ -92,6 +96,7 @@ export function adaptiveCard(n: RemediationNotice): Record<string, unknown> {
       facts: [
         { title: 'Resource', value: escape(n.resourceId) },
         ...(n.actor ? [{ title: 'Changed by', value: escape(actorLine(n.actor)) }] : []),
+        ...(!n.actor && n.foundBy ? [{ title: 'Found by', value: escape(n.foundBy) }] : []),
         ...(n.changedAt ? [{ title: 'When', value: n.changedAt }] : []),
         ...(n.decidedBy ? [{ title: 'Decided by', value: escape(n.decidedBy) }] : []),
         ...(n.plan ? [{ title: 'Mode', value: n.plan.mode }, { title: 'Plan', value: n.plan.hash.slice(0, 12) }] : []),
@@ -103,6 +108,7 @@ export function adaptiveCard(n: RemediationNotice): Record<string, unknown> {
   if (n.findings.length > 0) {
     body.push(section('Findings'));
     for (const f of n.findings.slice(0, MAX_ROWS)) body.push({ type: 'TextBlock', text: `**${f.severity.toUpperCase()}** ${escape(f.title)}`, wrap: true, spacing: 'Small' });
+    if (n.findings.length > MAX_ROWS) body.push(more(n.findings.length - MAX_ROWS));
   }
   if (n.drift.length > 0) {
     body.push(section('What changed'));
@@ -118,10 +124,11 @@ export function adaptiveCard(n: RemediationNotice): Record<string, unknown> {
     body.push(exposureTable(n.exposureClosed, 'reachable', 'not reachable'));
   }
   if (n.plan && n.plan.actions.length > 0) {
-    body.push(section('Plan'));
+    body.push(section(n.planApplied === undefined ? 'Plan' : n.planApplied ? 'Plan (applied)' : 'Plan (not applied)'));
     n.plan.actions.slice(0, MAX_ROWS).forEach((a, i) =>
       body.push({ type: 'TextBlock', text: `${i + 1}. ${escape(actionLine(a))}`, wrap: true, spacing: 'Small' }),
     );
+    if (n.plan.actions.length > MAX_ROWS) body.push(more(n.plan.actions.length - MAX_ROWS));
   }
   const actions: Record<string, unknown>[] = [];
   if (n.links) {
@@ -156,13 +163,20 @@ function exposureTable(entries: ExposureEntry[], before: string, after: string):
     type: 'ColumnSet',
     spacing: 'Small',
     columns: [
-      column(escape(`${e.protocol} ${e.fromPort === e.toPort ? e.fromPort : `${e.fromPort}-${e.toPort}`}`), 'auto'),
+      column(escape(`${e.protocol} ${portsLabel(e)}`), 'auto'),
       column(escape(`${e.sourceClass} (${e.sources.slice(0, 3).join(', ')}${e.sources.length > 3 ? ', …' : ''})`), 'stretch'),
       column(`${before} → **${after}**`, 'auto'),
       column(escape(`rule ${e.rule}`), 'auto'),
     ],
   }));
   return { type: 'Container', items: entries.length > MAX_ROWS ? [...rows, more(entries.length - MAX_ROWS)] : rows };
+}
+
+/** ICMP, ESP and AH have no ports; for the others, `*` is every port. */
+function portsLabel(e: ExposureEntry): string {
+  if (e.protocol === 'Icmp' || e.protocol === 'Esp' || e.protocol === 'Ah') return '';
+  if (e.fromPort === 0 && e.toPort === 65535) return 'all ports';
+  return e.fromPort === e.toPort ? String(e.fromPort) : `${e.fromPort}-${e.toPort}`;
 }
 
 /** `markdown` is already escaped where it holds user-controlled text. */

@@ -42,6 +42,7 @@ export function planNetworkRevert(input: NetworkRevertInput): RemediationPlan {
       for (const d of stages[stage]!) chosen.set(driftName(d).toLowerCase(), d);
       stage += 1;
     }
+    takeOverBlockedPriorities(input, chosen);
   }
   const actions = orderActions([...chosen.values()].map((d) => actionFor(d, input, unsafe)));
   const worst = unsafe.reduce<Finding | undefined>(
@@ -96,7 +97,7 @@ function actionFor(d: RuleDrift, input: NetworkRevertInput, unsafe: readonly Fin
       return {
         type: 'deleteSecurityRule',
         rule: d.rule.name,
-        reason: finding ? `added rule: ${finding.title}` : 'added rule; part of restoring the baseline',
+        reason: finding ? `added rule: ${finding.title}` : 'added rule; part of restoring the baseline (it may hold a priority a baseline rule needs back)',
         before: requireSnapshot(input.current.body, d.rule.name, 'current'),
       };
     case 'modified':
@@ -126,6 +127,34 @@ function actionFor(d: RuleDrift, input: NetworkRevertInput, unsafe: readonly Fin
 function orderActions(actions: PlanAction[]): PlanAction[] {
   const rank = { deleteSecurityRule: 0, restoreSecurityRule: 1, createSecurityRule: 2 } as const;
   return actions.sort((a, b) => rank[a.type] - rank[b.type] || a.rule.toLowerCase().localeCompare(b.rule.toLowerCase()));
+}
+
+/**
+ * A rule being put back at its baseline priority fails if another rule now holds that priority (Azure refuses two
+ * rules with one priority in a direction). When the holder drifted too, reverting it frees the priority, so it joins
+ * the plan — deletes run first. Repeats until nothing more can be freed; what is left becomes a warning.
+ */
+function takeOverBlockedPriorities(input: NetworkRevertInput, chosen: Map<string, RuleDrift>): void {
+  const byName = new Map(input.drift.map((d) => [driftName(d).toLowerCase(), d]));
+  for (let changed = true; changed; ) {
+    changed = false;
+    const after = applyRevertsInMemory(input.current.nsg, chosen.values());
+    const holders = new Map<string, string[]>();
+    for (const rule of after.rules) {
+      const key = `${rule.direction}:${rule.priority}`;
+      holders.set(key, [...(holders.get(key) ?? []), rule.name.toLowerCase()]);
+    }
+    for (const names of holders.values()) {
+      if (names.length < 2) continue;
+      for (const name of names) {
+        const drift = byName.get(name);
+        if (drift && !chosen.has(name)) {
+          chosen.set(name, drift);
+          changed = true;
+        }
+      }
+    }
+  }
 }
 
 function priorityWarnings(input: NetworkRevertInput, chosen: Map<string, RuleDrift>): string[] {

@@ -2,6 +2,7 @@
  * Reads one security rule out of an ARM NSG body in the shape ARM accepts back on a PUT: the wire shape
  * (`properties.securityRules[].properties`) or the SDK's flattened shape (`securityRules[]` with fields at the top).
  */
+import { normalizeSecurityRule, ruleDrift } from '../network';
 import type { RuleSnapshot } from './types';
 
 const READ_ONLY = new Set(['provisioningState', 'etag', 'id', 'name', 'type']);
@@ -30,4 +31,11 @@ export function ruleSnapshot(nsgBody: Record<string, unknown>, ruleName: string)
 
 function pick(obj: Record<string, unknown>, keys: string[]): Record<string, unknown> {
   return Object.fromEntries(keys.filter((k) => obj[k] !== undefined).map((k) => [k, obj[k]]));
+}
+
+/** Whether two rule snapshots mean the same rule (ports, prefixes, protocol compared by meaning, not text). */
+export function sameRule(a: RuleSnapshot, b: RuleSnapshot): boolean {
+  const left = normalizeSecurityRule({ name: a.name, properties: a.properties }, 'a');
+  const right = normalizeSecurityRule({ name: b.name, properties: b.properties }, 'b');
+  return ruleDrift([left], [right]).length === 0;
 }

@@ -4,7 +4,7 @@
  */
 import type { AddressPrefix, ExposureEntry, PortRange, SourceClass } from '../network/types';
 import { formatRange, intersectRanges, parseAddressPrefix, prefixCovers, subtractRanges } from '../network';
-import { maxSeverity, type Mode, type Policy, type Severity, severityRank } from './types';
+import { type Exemption, maxSeverity, type Mode, type Policy, type Severity, severityRank } from './types';
 
 export interface Finding {
   /** Stable within a resource: the admitting rule's name, lower-cased. */
@@ -78,7 +78,8 @@ export function evaluateNetworkFindings(input: NetworkFindingsInput): Finding[] 
       (e) =>
         e.resourceId === input.nsgId &&
         (e.rule === undefined || e.rule.toLowerCase() === key) &&
-        Date.parse(e.expires) > Date.parse(input.now),
+        Date.parse(e.expires) > Date.parse(input.now) &&
+        group.entries.every((entry) => withinExemption(entry, e)),
     );
     findings.push({
       id: key,
@@ -93,6 +94,19 @@ export function evaluateNetworkFindings(input: NetworkFindingsInput): Finding[] 
     });
   }
   return findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.id.localeCompare(b.id));
+}
+
+/** Whether an exemption's ports and sources (when it names them) cover this exposure entirely. */
+function withinExemption(entry: ExposureEntry, exemption: Exemption): boolean {
+  if (exemption.ports && subtractRanges([{ from: entry.fromPort, to: entry.toPort }], exemption.ports).length > 0) return false;
+  if (exemption.sources) {
+    const allowed = exemption.sources;
+    return entry.sources.every((text) => {
+      const prefix = safeParse(text);
+      return prefix !== undefined && allowed.some((a) => prefixCovers(a, prefix));
+    });
+  }
+  return true;
 }
 
 /** The parts of an exposure entry the policy does not allow (possibly none, possibly split by port or source). */

@@ -77,9 +77,13 @@ export function resolvePolicy(data: unknown, source: string): Policy {
   if (timeoutMs === undefined) {
     issues.push({ field: 'approval.timeout', message: 'must be an ISO 8601 duration such as PT30M, PT1H or P1D', value: timeout });
   }
-  const exemptions = (file.exemptions ?? []).map((e) => ({
+  const exemptions = (file.exemptions ?? []).map((e, i) => ({
     resourceId: normalizeResourceId(e.resourceId),
     ...(e.rule ? { rule: e.rule } : {}),
+    ...(e.ports ? { ports: parsePorts(e.ports, `exemptions[${i}].ports`, attempt) } : {}),
+    ...(e.sources
+      ? { sources: e.sources.flatMap((text, j) => attempt(() => parseAddressPrefix(text, `exemptions[${i}].sources[${j}]`)) ?? []) }
+      : {}),
     expires: new Date(e.expires).toISOString(),
     reason: e.reason,
   }));

@@ -63,7 +63,7 @@ export const policyFileSchema = z
                 scope: z.string().regex(/^\/subscriptions\/[^/]+(\/resourceGroups\/[^/]+)?(\/.*)?$/i, 'must be an ARM scope such as /subscriptions/<id> or /subscriptions/<id>/resourceGroups/<name>'),
                 groups: z.array(z.string().min(1)).optional(),
                 roles: z.array(z.string().min(1)).optional(),
-                users: z.array(z.string().min(1)).optional(),
+                users: z.array(z.string().min(1).refine((u) => !u.includes('@'), 'must be an object id or subject, not a name or email (names can change)')).optional(),
               })
               .strict(),
           )
@@ -77,6 +77,9 @@ export const policyFileSchema = z
           .object({
             resourceId: z.string().min(1),
             rule: z.string().min(1).optional(),
+            /** What the exemption allows; exposure beyond it is not exempted (recommended: a name alone follows any edit). */
+            ports: z.array(port).min(1).optional(),
+            sources: z.array(z.string().min(1)).min(1).optional(),
             expires: z.iso.datetime({ offset: true }),
             reason: z.string().min(1),
           })

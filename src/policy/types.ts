@@ -38,6 +38,10 @@ export interface Exemption {
   resourceId: string;
   /** Rule name, compared case-insensitively; undefined = the whole NSG. */
   rule?: string;
+  /** When given, only exposure on these ports is exempted. */
+  ports?: PortRange[];
+  /** When given, only exposure from these sources (or inside them) is exempted. */
+  sources?: AddressPrefix[];
   /** ISO 8601; after it the exemption no longer applies. */
   expires: string;
   reason: string;

@@ -43,12 +43,23 @@ export async function dispatchChanges(
   const result: DispatchResult = { started: [], signaled: [], selfWrites: [], skipped: [] };
   const latestByNsg = new Map<string, NormalizedChange>();
   for (const change of changes) {
-    if (change.kind !== 'securityRule' && change.kind !== 'networkSecurityGroup') {
-      result.skipped.push({ eventId: change.eventId, reason: `${change.kind} changes are not remediated by this version` });
-      continue;
-    }
     if (change.status !== 'succeeded') {
       result.skipped.push({ eventId: change.eventId, reason: `the operation ${change.status}; nothing changed` });
+      continue;
+    }
+    if (change.kind !== 'securityRule' && change.kind !== 'networkSecurityGroup') {
+      const reason = `${change.kind} changes are recorded but not evaluated by this version (it remediates NSGs)`;
+      result.skipped.push({ eventId: change.eventId, reason });
+      // Recorded, so a role grant or a secret change is never dropped without a trace.
+      await options.audit.append({
+        type: 'changeNotEvaluated',
+        resourceId: change.resourceId,
+        time: options.now().toISOString(),
+        eventId: change.eventId,
+        actor: change.actor,
+        ...(change.correlationId ? { correlationId: change.correlationId } : {}),
+        detail: `${change.operationName ?? `${change.kind} ${change.operation}`}: ${reason}`,
+      });
       continue;
     }
     const nsgId = change.nsgId ?? change.resourceId;

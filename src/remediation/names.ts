@@ -18,6 +18,7 @@ export const FunctionNames = {
     verify: 'verifyNsgRemediation',
     acceptBaseline: 'acceptNsgBaseline',
     audit: 'recordAudit',
+    confirmDecision: 'confirmApprovalDecision',
   },
 } as const;
 

@@ -14,6 +14,8 @@ export interface SweepResult {
   started: string[];
   alreadyRunning: string[];
   outOfScope: string[];
+  /** Baseline files that could not be read (each named with the problem); the others were still swept. */
+  unreadable: string[];
 }
 
 const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
@@ -24,8 +26,8 @@ export async function sweepBaselines(
   monitoredScopes: readonly string[],
 ): Promise<SweepResult> {
   const scopes = monitoredScopes.map(normalizeResourceId);
-  const result: SweepResult = { started: [], alreadyRunning: [], outOfScope: [] };
-  for (const baseline of await baselines.list()) {
+  const result: SweepResult = { started: [], alreadyRunning: [], outOfScope: [], unreadable: [] };
+  for (const baseline of await baselines.list((path, error) => result.unreadable.push(`${path}: ${error}`))) {
     const nsgId = baseline.resourceId;
     if (scopes.length > 0 && !scopes.some((s) => nsgId === s || nsgId.startsWith(`${s}/`))) {
       result.outOfScope.push(nsgId);

@@ -1,7 +1,7 @@
 /** The data that flows between the NSG orchestration and its activities (all JSON; no classes, no Dates). */
 import type { Approver } from '../approval/approverIdentity';
 import type { DriftView } from '../evaluate/describe';
-import type { NormalizedChange } from '../events/types';
+import type { Actor, NormalizedChange } from '../events/types';
 import type { ExposureEntry } from '../network/types';
 import type { PlanAction, RemediationPlan } from '../plan/types';
 import type { TimeoutAction } from '../policy/types';
@@ -26,7 +26,8 @@ export interface FindingSummary {
 export interface EvaluateInput {
   nsgId: string;
   instanceId: string;
-  change?: TriggeringChange;
+  /** Every change this run has seen for the NSG (the events that started and signalled it). */
+  changes: TriggeringChange[];
   /** The plan already announced; an unchanged plan is not recorded again. */
   previousPlanHash?: string;
 }
@@ -49,6 +50,12 @@ export type EvaluateOutcome =
       auditId?: string;
       /** This exact plan (same NSG state) was already decided: kept by a human or by the timeout policy. */
       alreadyKept?: boolean;
+      /** This exact plan was already announced (a `driftDetected` record exists); `auditId` is that record. */
+      alreadyAnnounced?: boolean;
+      /** Who made the drifted rules what they are, as far as the events tell. */
+      authors: Actor[];
+      /** False when some drifted rule has no known author (found by a sweep, or its event was lost). */
+      authorsComplete: boolean;
     };
 
 export type Evaluated = Extract<EvaluateOutcome, { status: 'evaluated' }>;

@@ -7,7 +7,9 @@
 import type { AuditRecord } from '../audit/types';
 import { GatewayError } from '../gateways/errors';
 import type { AuditLog, NetworkGateway } from '../gateways/types';
+import { describeAction } from '../plan/describeAction';
 import { invertPlan } from '../plan/invertPlan';
+import { ruleSnapshot, sameRule } from '../plan/ruleSnapshot';
 import type { PlanAction, RemediationPlan } from '../plan/types';
 
 export class UndoError extends Error {
@@ -29,14 +31,24 @@ export async function undoRemediation(
   if (record.type !== 'remediated' || !record.plan) {
     throw new UndoError(`audit record ${recordId} is a ${record.type} record; only remediated records can be undone`);
   }
-  const previous = (await deps.audit.list({ resourceId: record.resourceId, type: 'undone' })).find((r) => r.undoes === recordId);
+  const previous = (await deps.audit.list({ resourceId: record.resourceId, type: 'undone' })).find((r) => r.undoes === recordId && r.outcome === 'undone');
   if (previous) throw new UndoError(`remediation ${recordId} was already undone (audit record ${previous.id})`);
-  const plan = record.plan as RemediationPlan;
+  const recorded = record.plan as RemediationPlan;
+  // What was actually applied (across re-plans), each with its before-state; older records only have the plan.
+  const plan: RemediationPlan = record.appliedActions && record.appliedActions.length > 0 ? { ...recorded, actions: record.appliedActions } : recorded;
   const current = await deps.network.getNsg(plan.resourceId);
   if (!current) throw new UndoError(`the NSG ${plan.resourceId} no longer exists`);
   const inverse = invertPlan(plan, { etag: current.etag });
+  // Undo only what is still exactly as the remediation left it: a later change by someone is never overwritten.
+  const changedSince = inverse.actions.filter((a) => !stillAsRemediationLeftIt(current.body, a));
+  if (changedSince.length > 0) {
+    throw new UndoError(
+      `rule(s) ${changedSince.map((a) => `'${a.rule}'`).join(', ')} changed since the remediation; nothing was undone. Review the NSG and change it by hand if still wanted`,
+    );
+  }
   const etags = ruleEtags(current.body);
   const applied: PlanAction[] = [];
+  const by = deps.by ? ` (by ${deps.by})` : '';
   for (const action of inverse.actions) {
     try {
       if (action.type === 'deleteSecurityRule') {
@@ -60,7 +72,7 @@ export async function undoRemediation(
         time: deps.now().toISOString(),
         undoes: recordId,
         outcome: 'failed',
-        detail: `undo stopped after ${applied.length} of ${inverse.actions.length} action(s): ${reason}`,
+        detail: `undo of ${recordId} stopped after ${applied.length} of ${inverse.actions.length} action(s)${by}: ${reason}`,
         after: applied,
       });
       throw new UndoError(`undo of ${recordId} stopped after ${applied.length} of ${inverse.actions.length} action(s): ${reason}`);
@@ -76,9 +88,18 @@ export async function undoRemediation(
     planHash: inverse.hash,
     before: plan.actions,
     after: applied,
-    ...(deps.by ? { detail: `undone by ${deps.by}` } : {}),
+    detail: `undid ${recordId}: ${applied.map((a) => `${describeAction(a)}`).join(', ') || 'nothing left to do'}${by}`,
   });
   return { record, undoRecord, applied };
+}
+
+/** Whether the rule an undo action touches is still what the remediation made it. */
+function stillAsRemediationLeftIt(body: Record<string, unknown>, inverse: PlanAction): boolean {
+  const now = ruleSnapshot(body, inverse.rule);
+  // Undoing a delete re-creates the rule: it must still be absent (the create also carries If-None-Match).
+  if (inverse.type === 'createSecurityRule') return now === undefined;
+  if (!now) return inverse.type === 'deleteSecurityRule';
+  return sameRule(inverse.before, now);
 }
 
 function ruleEtags(body: Record<string, unknown>): Map<string, string> {

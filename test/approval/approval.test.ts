@@ -148,20 +148,22 @@ describe('who may approve', () => {
   const nsg = `${sub}/resourceGroups/rg-ml-workspace/providers/Microsoft.Network/networkSecurityGroups/nsg-ml-training`;
   const rules: ApproverRule[] = [
     { scope: sub, groups: ['7F3E2A105B6C4D7E8F90A1B2C3D4E5F6'] },
-    { scope: `${sub}/resourceGroups/RG-ML-WORKSPACE`, users: ['dave@contoso.example'], roles: ['Driftwarden.Approver'] },
-    { scope: `${sub}/resourceGroups/rg-other`, users: ['eve@contoso.example'] },
+    { scope: `${sub}/resourceGroups/RG-ML-WORKSPACE`, users: ['D0D0D0D0-0000-4000-8000-000000000004'], roles: ['Driftwarden.Approver'] },
+    { scope: `${sub}/resourceGroups/rg-other`, users: ['e0e0e0e0-0000-4000-8000-000000000005'] },
   ];
   const base = { source: 'oidc' as const, id: 'x', groups: [], roles: [] };
 
   test('a group at the subscription, a user or role at the resource group', () => {
     expect(authorizeApprover({ ...base, groups: ['7f3e2a10-5b6c-4d7e-8f90-a1b2c3d4e5f6'] }, nsg, rules)).toEqual({ ok: true, matched: `group 7F3E2A105B6C4D7E8F90A1B2C3D4E5F6 at ${sub}` });
-    expect(authorizeApprover({ ...base, name: 'Dave@Contoso.example' }, nsg, rules)).toMatchObject({ ok: true });
+    expect(authorizeApprover({ ...base, id: 'd0d0d0d0000040008000000000000004', name: 'dave@contoso.example' }, nsg, rules)).toMatchObject({ ok: true });
+    // A name is never enough: a token whose email says "dave" but whose subject is someone else is refused.
+    expect(authorizeApprover({ ...base, id: '00u-mallory', name: 'dave@contoso.example' }, nsg, rules)).toMatchObject({ ok: false, status: 403 });
     expect(authorizeApprover({ ...base, roles: ['Driftwarden.Approver'] }, nsg, rules)).toMatchObject({ ok: true });
   });
 
   test('an approver for another resource group, or nobody configured, is refused with 403', () => {
-    expect(authorizeApprover({ ...base, name: 'eve@contoso.example' }, nsg, rules)).toMatchObject({ ok: false, status: 403, reason: expect.stringContaining('eve@contoso.example is not an approver') });
-    expect(authorizeApprover({ ...base, name: 'dave@contoso.example' }, '/subscriptions/other/resourceGroups/x', rules)).toMatchObject({
+    expect(authorizeApprover({ ...base, id: 'e0e0e0e0-0000-4000-8000-000000000005', name: 'eve@contoso.example' }, nsg, rules)).toMatchObject({ ok: false, status: 403, reason: expect.stringContaining('eve@contoso.example is not an approver') });
+    expect(authorizeApprover({ ...base, id: 'd0d0d0d0-0000-4000-8000-000000000004' }, '/subscriptions/other/resourceGroups/x', rules)).toMatchObject({
       ok: false,
       status: 403,
       reason: expect.stringContaining('no approvers are configured'),

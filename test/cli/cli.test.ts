@@ -146,17 +146,28 @@ describe('driftwarden CLI', () => {
     const cases: [string[], number, RegExp][] = [
       [['frobnicate'], 2, /unknown command "frobnicate"/],
       [['events'], 2, /missing the delivery file/],
-      [['events', 'x.json', '--colour'], 2, /Unknown option '--colour'/],
+      [['events', 'x.json', '--colour'], 2, /unknown option --colour/],
       [['events', ex('nsg-ml-training.json'), '--format', 'yaml'], 2, /--format must be "text" or "json"/],
       [['exposure', join(tmp, 'missing.json')], 3, /missing.json.*does not exist/],
       [['evaluate', '--current', ex('nsg-ml-training.json')], 2, /missing --baseline/],
       [['policy', 'check', ex('nsg-ml-training.json')], 3, /is not valid:\n {2}name: is not a known field/],
+      [['baseline', 'capture', ex('nsg-ml-training.json'), '--expect-version', '1'], 2, /--expect-version only makes sense with --out/],
+      [['baseline', 'capture', ex('nsg-ml-training.json'), '--out', join(tmp, 'nope.json'), '--expect-version', '3'], 3, /does not exist, so there is no version 3 to replace/],
+      [['audit', '--type', 'bogus', '--data-dir', tmp], 2, /--type must be one of driftDetected, /],
+      [['audit', '--data-dir', join(tmp, 'no-such-dir')], 3, /holds no driftwarden state/],
+      [['undo', 'x', '--data-dir', join(tmp, 'no-such-dir')], 3, /DRIFTWARDEN_AZURE_TARGET is not set/],
     ];
     for (const [argv, code, pattern] of cases) {
       const h = harness();
       expect([argv, await runCli(argv, h.io)]).toEqual([argv, code]);
       expect(h.err.join('\n')).toMatch(pattern);
     }
+  });
+
+  test('--help after any command prints the usage', async () => {
+    const h = harness();
+    expect(await runCli(['evaluate', '--help'], h.io)).toBe(0);
+    expect(h.out.join('')).toContain('driftwarden evaluate --current');
   });
 
   test('policy check and policy default', async () => {

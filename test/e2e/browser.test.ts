@@ -59,7 +59,7 @@ test('card → review (sign in) → approve → reverted, all in the browser; GE
   expect(await ruleNames(h.stack)).toContain('allow-ssh-anywhere');
 
   await page.locator('button#approve').click();
-  await expect(page.locator('#message').innerText()).resolves.toMatch(/^approve by sam@contoso\.example\. The revert runs now/);
+  await expect(page.locator('#message').innerText()).resolves.toMatch(/^Approve by sam@contoso\.example\. The revert runs now/);
   await page.screenshot({ path: join(SHOTS, '3-decided.png'), fullPage: true });
 
   expect((await waitFor(h.stack, completed)).output).toMatchObject({ outcome: 'remediated' });

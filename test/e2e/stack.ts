@@ -106,6 +106,7 @@ export async function ruleNames(stack: RunningStack): Promise<string[]> {
 
 export interface Status {
   runtimeStatus: string;
+  input?: unknown;
   customStatus?: { stage?: string; planHash?: string; expiresAt?: string };
   output?: { outcome?: string; detail?: string };
 }

@@ -160,6 +160,22 @@ describe('evaluateNsg on the sample ML workspace NSG', () => {
     expect(later.plan.actions).toHaveLength(1);
   });
 
+  test('an exemption that names ports and sources does not cover a rule that later exposes more', () => {
+    const exempt = parsePolicyText(
+      JSON.stringify({
+        exemptions: [{ resourceId: NSG_ID, rule: 'vendor-ssh', ports: ['22'], sources: ['203.0.113.7/32'], expires: '2027-01-01T00:00:00Z', reason: 'vendor support' }],
+      }),
+      'exempt.json',
+    );
+    const narrow = editedNsg((rules) => rules.push(ruleBody('vendor-ssh', { priority: 300, sourceAddressPrefix: '203.0.113.7', destinationPortRange: '22' })));
+    expect(hasUnsafeDrift(evaluate(narrow, { policy: exempt }))).toBe(false);
+    const wide = editedNsg((rules) => rules.push(ruleBody('vendor-ssh', { priority: 300, sourceAddressPrefix: '*', destinationPortRange: '22' })));
+    const e = evaluate(wide, { policy: exempt });
+    expect(e.findings[0]).toMatchObject({ rule: 'vendor-ssh', severity: 'critical' });
+    expect(e.findings[0]!.exemption).toBeUndefined();
+    expect(e.plan.actions.map((a) => [a.type, a.rule])).toEqual([['deleteSecurityRule', 'vendor-ssh']]);
+  });
+
   test('plans are deterministic and bound to the state they were made against', () => {
     const a = evaluate(exampleJson('nsg-ml-training.drifted.json')).plan;
     const b = evaluate(exampleJson('nsg-ml-training.drifted.json')).plan;
@@ -168,16 +184,17 @@ describe('evaluateNsg on the sample ML workspace NSG', () => {
     expect(evaluate(moved).plan.hash).not.toBe(a.hash);
   });
 
-  test('a re-created Deny whose priority is now taken carries a warning', () => {
+  test('a re-created Deny whose priority another drifted rule now holds takes that rule into the plan, deletes first', () => {
     const current = editedNsg((rules) => {
       rules.splice(rules.findIndex((r) => r.name === 'DenyAllOtherInbound'), 1);
       rules.push(ruleBody('allow-inference-443', { priority: 4096, sourceAddressPrefix: '10.20.2.0/24', destinationPortRange: '443' }));
     });
     const e = evaluate(current);
-    expect(e.plan.actions.map((a) => [a.type, a.rule])).toEqual([['createSecurityRule', 'DenyAllOtherInbound']]);
-    expect(e.plan.warnings).toEqual([
-      "rules 'allow-inference-443' and 'DenyAllOtherInbound' would both have inbound priority 4096; Azure will refuse the second one until one of them moves",
+    expect(e.plan.actions.map((a) => [a.type, a.rule])).toEqual([
+      ['deleteSecurityRule', 'allow-inference-443'],
+      ['createSecurityRule', 'DenyAllOtherInbound'],
     ]);
+    expect(e.plan.warnings).toEqual([]);
   });
 
   test('the default policy flags the same SSH drift', () => {

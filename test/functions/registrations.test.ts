@@ -37,6 +37,7 @@ describe('function registrations', () => {
     expect(Object.fromEntries(Object.keys(mockRegistered).sort().map((n) => [n, shape(n)]))).toEqual({
       acceptNsgBaseline: ['in:activityTrigger'],
       applyNsgPlan: ['in:activityTrigger'],
+      confirmApprovalDecision: ['in:activityTrigger'],
       approvalDecision: ['in:durableClient', 'in:httpTrigger', 'out:http'],
       approvalPage: ['in:durableClient', 'in:httpTrigger', 'out:http'],
       driftIntake: ['in:durableClient', 'in:eventGridTrigger'],

@@ -5,11 +5,19 @@ import { loadAppConfig } from '../../src/app/config';
 import { JwksProvider } from '../../src/gateways/oidc/jwksProvider';
 
 describe('app configuration', () => {
-  test('defaults: Azure, the default policy, both approver sources, no signing key', () => {
+  test('defaults: Azure, the default policy, OIDC approvers only (principal headers are never trusted by default), no signing key', () => {
     const c = loadAppConfig({});
     expect(c.azure).toMatchObject({ target: 'azure', armEndpoint: 'https://management.azure.com' });
     expect(c.policy.source).toBe('default policy');
-    expect(c.approverAuth).toEqual({ appServiceHeaders: true });
+    expect(c.approverAuth).toEqual({ appServiceHeaders: false });
+    expect(loadAppConfig({ WEBSITE_HOSTNAME: 'dw.azurewebsites.net', DRIFTWARDEN_OIDC_ISSUERS: 'https://i', DRIFTWARDEN_OIDC_AUDIENCES: 'api://dw' }).approverAuth.appServiceHeaders).toBe(false);
+  });
+
+  test('App Service principal headers are trusted only when asked for and App Service Authentication is on', () => {
+    expect(loadAppConfig({ DRIFTWARDEN_APPROVER_AUTH: 'appServiceHeaders', WEBSITE_AUTH_ENABLED: 'True' }).approverAuth.appServiceHeaders).toBe(true);
+    expect(() => loadAppConfig({ DRIFTWARDEN_APPROVER_AUTH: 'appServiceHeaders', WEBSITE_AUTH_ENABLED: 'False' })).toThrow(/App Service Authentication is not enabled/);
+    expect(() => loadAppConfig({ DRIFTWARDEN_APPROVER_AUTH: 'oidc,appServiceHeaders' })).toThrow(/WEBSITE_AUTH_ENABLED is not True/);
+    const c = loadAppConfig({});
     expect(c.signingKeys).toEqual([]);
     expect(c.publicUrl).toBe('http://localhost:7071');
     expect(loadAppConfig({ WEBSITE_HOSTNAME: 'dw.azurewebsites.net' }).publicUrl).toBe('https://dw.azurewebsites.net');

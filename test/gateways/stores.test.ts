@@ -1,4 +1,4 @@
-import { mkdtempSync, appendFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureNsgBaseline } from '../../src/baseline/document';
@@ -54,8 +54,28 @@ describe('file audit log', () => {
 describe('nonce store', () => {
   test('a nonce can be claimed once, even by racing callers', async () => {
     const store = new FileNonceStore(dir());
-    const claims = await Promise.all([store.claim('n1'), store.claim('n1'), store.claim('n1')]);
+    const claims = await Promise.all([1, 2, 3].map((i) => store.claim('n1', { by: i })));
     expect(claims.filter(Boolean)).toHaveLength(1);
-    expect(await store.claim('n2')).toBe(true);
+    expect(await store.read('n1')).toEqual({ by: claims.indexOf(true) + 1 });
+    expect(await store.claim('n2', {})).toBe(true);
+    expect(await store.read('n3')).toBeUndefined();
+  });
+});
+
+describe('file baseline store: a torn file', () => {
+  test('names the file on read, and list() skips it without hiding the others', async () => {
+    const d = dir();
+    const store = new FileBaselineStore(d);
+    const a = captureNsgBaseline(exampleJson('nsg-ml-training.json'), { capturedAt: '2026-12-01T00:00:00Z', source: { type: 'azure' } });
+    const other = { ...exampleJson('nsg-ml-training.json'), id: (exampleJson('nsg-ml-training.json').id as string).replace('nsg-ml-training', 'nsg-other') };
+    const b = captureNsgBaseline(other, { capturedAt: '2026-12-01T00:00:00Z', source: { type: 'azure' } });
+    await store.put(a, null);
+    await store.put(b, null);
+    const folder = readdirSync(d).find((f) => f.startsWith('nsg-ml-training'))!;
+    writeFileSync(join(d, folder, 'v2.json'), '{"kind":"driftwarden.base');
+    await expect(store.get(a.resourceId)).rejects.toThrow(/v2\.json cannot be read/);
+    const problems: string[] = [];
+    expect((await store.list((path) => problems.push(path))).map((x) => x.resourceId)).toEqual([b.resourceId]);
+    expect(problems).toEqual([join(d, folder, 'v2.json')]);
   });
 });

@@ -69,11 +69,19 @@ describe('dispatch from the intake', () => {
     expect((await log.list()).map((r) => [r.type, r.resourceId])).toEqual([['selfWriteIgnored', NSG]]);
   });
 
-  test('failed operations and kinds not remediated yet are skipped with a reason', async () => {
+  test('failed operations are skipped; kinds not evaluated yet are skipped and recorded with their actor', async () => {
+    const log = audit();
     const { client, calls } = fakeClient(new Set());
-    const result = await dispatchChanges([change({ status: 'failed' }), change({ kind: 'roleAssignment', eventId: 'ra' })], client, { self: SELF, audit: audit(), now });
+    const grant = change({ kind: 'roleAssignment', eventId: 'ra', resourceId: '/subscriptions/s1/providers/microsoft.authorization/roleassignments/x', operationName: 'Microsoft.Authorization/roleAssignments/write' });
+    const result = await dispatchChanges([change({ status: 'failed' }), grant], client, { self: SELF, audit: log, now });
     expect(calls).toEqual([]);
-    expect(result.skipped.map((s) => s.reason)).toEqual(['the operation failed; nothing changed', 'roleAssignment changes are not remediated by this version']);
+    expect(result.skipped.map((s) => s.reason)).toEqual([
+      'the operation failed; nothing changed',
+      'roleAssignment changes are recorded but not evaluated by this version (it remediates NSGs)',
+    ]);
+    const records = await log.list();
+    expect(records.map((r) => [r.type, r.eventId, r.actor?.upn])).toEqual([['changeNotEvaluated', 'ra', 'alice@contoso.example']]);
+    expect(records[0]!.detail).toBe('Microsoft.Authorization/roleAssignments/write: roleAssignment changes are recorded but not evaluated by this version (it remediates NSGs)');
   });
 
   test('instance ids are stable, case-insensitive and legal for Durable', () => {

@@ -1,10 +1,11 @@
 /**
  * Baselines on local disk: `<dir>/<key>/v<N>.json`, one file per version, never rewritten. The current baseline is
- * the highest version. A version file is created with the exclusive flag, so two writers racing for the same next
- * version cannot both win: the loser gets BaselineConflictError.
+ * the highest version. A version is written to a temporary file, flushed, then hard-linked into place: the link fails
+ * if the version exists, so two writers racing for the same next version cannot both win (the loser gets
+ * BaselineConflictError), and a crash never leaves a half-written version behind.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { normalizeResourceId } from '../../arm/resourceId';
 import { type NsgBaseline, parseNsgBaseline } from '../../baseline/document';
@@ -31,7 +32,13 @@ export class FileBaselineStore implements BaselineStore {
 
   private read(resourceId: string, version: number): NsgBaseline {
     const path = join(this.folder(resourceId), `v${version}.json`);
-    return parseNsgBaseline(JSON.parse(readFileSync(path, 'utf8')), path);
+    let data: unknown;
+    try {
+      data = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (err) {
+      throw new Error(`the baseline file ${path} cannot be read (${(err as Error).message}); restore it from a backup or remove it to fall back to the previous version`, { cause: err });
+    }
+    return parseNsgBaseline(data, path);
   }
 
   async get(resourceId: string): Promise<NsgBaseline | undefined> {
@@ -46,11 +53,21 @@ export class FileBaselineStore implements BaselineStore {
     if (current !== expectedVersion) throw new BaselineConflictError(baseline.resourceId, expectedVersion, current);
     const folder = this.folder(baseline.resourceId);
     mkdirSync(folder, { recursive: true });
+    const tmp = join(folder, `.v${baseline.version}.${randomBytes(4).toString('hex')}.tmp`);
+    const fd = openSync(tmp, 'wx', 0o600);
     try {
-      writeFileSync(join(folder, `v${baseline.version}.json`), `${JSON.stringify(baseline, null, 2)}\n`, { flag: 'wx' });
+      writeSync(fd, `${JSON.stringify(baseline, null, 2)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      linkSync(tmp, join(folder, `v${baseline.version}.json`));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new BaselineConflictError(baseline.resourceId, expectedVersion, baseline.version);
       throw err;
+    } finally {
+      unlinkSync(tmp);
     }
   }
 
@@ -58,7 +75,11 @@ export class FileBaselineStore implements BaselineStore {
     return this.versions(resourceId).map((v) => this.read(resourceId, v));
   }
 
-  async list(): Promise<NsgBaseline[]> {
+  /**
+   * The current baseline of every resource. One unreadable file does not hide the others: it is reported to
+   * `onUnreadable` (the sweep logs it) and skipped.
+   */
+  async list(onUnreadable: (path: string, error: string) => void = () => undefined): Promise<NsgBaseline[]> {
     if (!existsSync(this.dir)) return [];
     const out: NsgBaseline[] = [];
     for (const folder of readdirSync(this.dir).sort()) {
@@ -68,9 +89,12 @@ export class FileBaselineStore implements BaselineStore {
         .map(Number)
         .sort((a, b) => a - b);
       const latest = versions[versions.length - 1];
-      if (latest !== undefined) {
-        const path = join(this.dir, folder, `v${latest}.json`);
+      if (latest === undefined) continue;
+      const path = join(this.dir, folder, `v${latest}.json`);
+      try {
         out.push(parseNsgBaseline(JSON.parse(readFileSync(path, 'utf8')), path));
+      } catch (err) {
+        onUnreadable(path, (err as Error).message);
       }
     }
     return out;

@@ -2,7 +2,12 @@
 import { describeDrift } from '../../evaluate/describe';
 import { evaluateNsg, hasUnsafeDrift } from '../../evaluate/evaluateNsg';
 import type { RemediationServices } from '../services';
-import type { EvaluateInput, EvaluateOutcome } from '../types';
+import type { AuditRecord } from '../../audit/types';
+import type { Actor } from '../../events/types';
+import type { RuleDrift } from '../../network/types';
+import { ruleSnapshot, sameRule } from '../../plan/ruleSnapshot';
+import type { Exemption, Policy } from '../../policy/types';
+import type { EvaluateInput, EvaluateOutcome, TriggeringChange } from '../types';
 
 export async function evaluateNsgDrift(input: EvaluateInput, services: RemediationServices): Promise<EvaluateOutcome> {
   const time = services.now().toISOString();
@@ -23,7 +28,8 @@ export async function evaluateNsgDrift(input: EvaluateInput, services: Remediati
     await services.audit.append({ type: 'resourceGone', resourceId: input.nsgId, time, instanceId: input.instanceId, ...changeFields(input), detail: 'the NSG no longer exists' });
     return { status: 'resourceGone', nsgId: input.nsgId };
   }
-  const evaluation = evaluateNsg({ current: current.body, currentEtag: current.etag, baseline, policy: services.policy, now: time });
+  const policy = withKeptRules(services.policy, await keptRules(services, baseline.resourceId, baseline.capturedAt, current.body));
+  const evaluation = evaluateNsg({ current: current.body, currentEtag: current.etag, baseline, policy, now: time });
   const unsafe = hasUnsafeDrift(evaluation);
   const findings = evaluation.findings.map((f) => ({ id: f.id, rule: f.rule, severity: f.severity, title: f.title, exempted: f.exemption !== undefined }));
   const drift = evaluation.drift.map(describeDrift);
@@ -31,7 +37,13 @@ export async function evaluateNsgDrift(input: EvaluateInput, services: Remediati
   // A plan for this exact state that a human (or the timeout policy) decided to keep is not asked about again.
   const alreadyKept =
     unsafe && (await services.audit.list({ resourceId: evaluation.resourceId, type: 'changeKept' })).some((r) => r.planHash === evaluation.plan.hash);
-  if (unsafe && !alreadyKept && evaluation.plan.hash !== input.previousPlanHash) {
+  // The same plan announced before (an earlier run, a sweep): the same record stands for it.
+  const announced = unsafe
+    ? (await services.audit.list({ resourceId: evaluation.resourceId, type: 'driftDetected' })).filter((r) => r.planHash === evaluation.plan.hash).pop()
+    : undefined;
+  const { authors, authorsComplete } = authorship(evaluation.drift, input.changes, announced);
+  if (announced) auditId = announced.id;
+  if (unsafe && !alreadyKept && !announced && evaluation.plan.hash !== input.previousPlanHash) {
     const record = await services.audit.append({
       type: 'driftDetected',
       resourceId: evaluation.resourceId,
@@ -46,6 +58,8 @@ export async function evaluateNsgDrift(input: EvaluateInput, services: Remediati
       exposureAdded: evaluation.exposureAdded,
       baselineVersion: baseline.version,
       before: { etag: current.etag },
+      authors,
+      authorsComplete,
     });
     auditId = record.id;
   } else if (!unsafe && evaluation.drift.length > 0 && input.previousPlanHash === undefined) {
@@ -73,14 +87,63 @@ export async function evaluateNsgDrift(input: EvaluateInput, services: Remediati
     findings,
     drift,
     exposureAdded: evaluation.exposureAdded,
-    approval: { timeoutMs: services.policy.approval.timeoutMs, onTimeout: services.policy.approval.onTimeout },
+    approval: { timeoutMs: policy.approval.timeoutMs, onTimeout: policy.approval.onTimeout },
     ...(auditId ? { auditId } : {}),
     ...(alreadyKept ? { alreadyKept } : {}),
+    ...(announced ? { alreadyAnnounced: true } : {}),
+    authors,
+    authorsComplete,
   };
 }
 
+/**
+ * Rules a human (or the timeout policy) decided to keep since the baseline was captured, as long as each is still
+ * exactly as it was kept: they are exempted, so the next unrelated change does not sweep them into its plan.
+ */
+async function keptRules(services: RemediationServices, nsgId: string, since: string, body: Record<string, unknown>): Promise<Exemption[]> {
+  const records = (await services.audit.list({ resourceId: nsgId, type: 'changeKept' })).filter((r) => r.time >= since && r.plan);
+  const out: Exemption[] = [];
+  for (const record of records) {
+    for (const action of record.plan!.actions) {
+      if (action.type === 'createSecurityRule') continue; // a kept removal shows up on other rules; not exempted
+      const now = ruleSnapshot(body, action.rule);
+      if (!now || !sameRule(now, action.before)) continue;
+      const by = record.approver?.name ?? record.approver?.id ?? 'the approval timeout';
+      out.push({ resourceId: nsgId, rule: action.rule, expires: '9999-12-31T00:00:00.000Z', reason: `kept by ${by} on ${record.time} (audit ${record.id})` });
+    }
+  }
+  return out;
+}
+
+function withKeptRules(policy: Policy, kept: Exemption[]): Policy {
+  return kept.length === 0 ? policy : { ...policy, exemptions: [...policy.exemptions, ...kept] };
+}
+
+/**
+ * Who made the drifted rules what they are: for each drifted rule, the newest change event for that rule or for the
+ * whole NSG. A rule no event accounts for (a sweep found it, or its event was lost) makes the list incomplete.
+ */
+function authorship(drift: readonly RuleDrift[], changes: readonly TriggeringChange[], announced: AuditRecord | undefined): { authors: Actor[]; authorsComplete: boolean } {
+  const byTime = [...changes].sort((a, b) => b.time.localeCompare(a.time));
+  const authors = new Map<string, Actor>();
+  let complete = drift.length > 0;
+  for (const d of drift) {
+    const name = (d.type === 'modified' ? d.after.name : d.rule.name).toLowerCase();
+    const change = byTime.find((c) => c.kind === 'networkSecurityGroup' || c.ruleName?.toLowerCase() === name);
+    if (!change) {
+      complete = false;
+      continue;
+    }
+    authors.set(change.actor.objectId ?? change.actor.appId ?? change.actor.upn ?? 'unknown', change.actor);
+  }
+  // What an earlier run of the same plan knew still holds.
+  for (const a of announced?.authors ?? []) authors.set(a.objectId ?? a.appId ?? a.upn ?? 'unknown', a);
+  if (announced?.authorsComplete) complete = true;
+  return { authors: [...authors.values()], authorsComplete: complete };
+}
+
 function changeFields(input: EvaluateInput) {
-  const c = input.change;
+  const c = [...input.changes].sort((a, b) => b.time.localeCompare(a.time))[0];
   if (!c) return {};
   return { eventId: c.eventId, actor: c.actor, ...(c.correlationId ? { correlationId: c.correlationId } : {}) };
 }
