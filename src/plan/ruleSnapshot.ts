@@ -39,3 +39,12 @@ export function sameRule(a: RuleSnapshot, b: RuleSnapshot): boolean {
   const right = normalizeSecurityRule({ name: b.name, properties: b.properties }, 'b');
   return ruleDrift([left], [right]).length === 0;
 }
+
+/** Each rule's etag by lower-cased name, from an NSG body (wire or SDK shape); rules without an etag are left out. */
+export function ruleEtags(nsgBody: Record<string, unknown>): Map<string, string> {
+  const props = (nsgBody.properties as Record<string, unknown> | undefined) ?? nsgBody;
+  const rules = Array.isArray(props.securityRules) ? (props.securityRules as Record<string, unknown>[]) : [];
+  return new Map(
+    rules.filter((r) => typeof r.name === 'string' && typeof r.etag === 'string').map((r) => [(r.name as string).toLowerCase(), r.etag as string]),
+  );
+}

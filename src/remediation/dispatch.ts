@@ -8,6 +8,7 @@ import { sameGuid } from '../arm/guid';
 import type { NormalizedChange } from '../events/types';
 import type { AuditLog } from '../gateways/types';
 import { nsgInstanceId } from './instanceId';
+import { isRunning } from './instanceStatus';
 import { FunctionNames, REMEDIATION_EVENT } from './names';
 import type { TriggeringChange, RemediationEvent, RemediationInput } from './types';
 
@@ -24,8 +25,6 @@ export interface DispatchResult {
   selfWrites: { eventId: string; resourceId: string }[];
   skipped: { eventId: string; reason: string }[];
 }
-
-const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
 
 export function isOwnWrite(change: NormalizedChange, self: SelfIdentity): boolean {
   const { objectId, appId } = change.actor;
@@ -83,7 +82,7 @@ export async function dispatchChanges(
   for (const [nsgId, change] of latestByNsg) {
     const instanceId = nsgInstanceId(nsgId);
     const summary = summarize(change);
-    if (await isActive(client, instanceId)) {
+    if (await isRunning(client, instanceId)) {
       await client.raiseEvent(instanceId, REMEDIATION_EVENT, { type: 'signal', change: summary } satisfies RemediationEvent);
       result.signaled.push({ nsgId, instanceId, eventId: change.eventId });
       continue;
@@ -93,22 +92,12 @@ export async function dispatchChanges(
       result.started.push({ nsgId, instanceId, eventId: change.eventId });
     } catch (err) {
       // Another delivery started it between our status check and our start: signal the one that won.
-      if (!(await isActive(client, instanceId))) throw err;
+      if (!(await isRunning(client, instanceId))) throw err;
       await client.raiseEvent(instanceId, REMEDIATION_EVENT, { type: 'signal', change: summary } satisfies RemediationEvent);
       result.signaled.push({ nsgId, instanceId, eventId: change.eventId });
     }
   }
   return result;
-}
-
-async function isActive(client: Pick<DurableClient, 'getStatus'>, instanceId: string): Promise<boolean> {
-  try {
-    const status = await client.getStatus(instanceId);
-    return ACTIVE.has(String(status.runtimeStatus));
-  } catch (err) {
-    if (/HTTP 404/.test((err as Error).message)) return false;
-    throw err;
-  }
 }
 
 export function summarize(change: NormalizedChange): TriggeringChange {

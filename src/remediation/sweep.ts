@@ -7,6 +7,7 @@ import type { DurableClient } from 'durable-functions';
 import { normalizeResourceId } from '../arm/resourceId';
 import type { BaselineStore } from '../gateways/types';
 import { nsgInstanceId } from './instanceId';
+import { isRunning } from './instanceStatus';
 import { FunctionNames } from './names';
 import type { RemediationInput } from './types';
 
@@ -17,8 +18,6 @@ export interface SweepResult {
   /** Baseline files that could not be read (each named with the problem); the others were still swept. */
   unreadable: string[];
 }
-
-const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
 
 export async function sweepBaselines(
   baselines: BaselineStore,
@@ -34,13 +33,7 @@ export async function sweepBaselines(
       continue;
     }
     const instanceId = nsgInstanceId(nsgId);
-    let running = false;
-    try {
-      running = ACTIVE.has(String((await client.getStatus(instanceId)).runtimeStatus));
-    } catch (err) {
-      if (!/HTTP 404/.test((err as Error).message)) throw err;
-    }
-    if (running) {
+    if (await isRunning(client, instanceId)) {
       result.alreadyRunning.push(nsgId);
       continue;
     }

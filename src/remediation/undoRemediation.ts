@@ -9,7 +9,7 @@ import { GatewayError } from '../gateways/errors';
 import type { AuditLog, NetworkGateway } from '../gateways/types';
 import { describeAction } from '../plan/describeAction';
 import { invertPlan } from '../plan/invertPlan';
-import { ruleSnapshot, sameRule } from '../plan/ruleSnapshot';
+import { ruleEtags, ruleSnapshot, sameRule } from '../plan/ruleSnapshot';
 import type { PlanAction, RemediationPlan } from '../plan/types';
 
 export class UndoError extends Error {
@@ -100,10 +100,4 @@ function stillAsRemediationLeftIt(body: Record<string, unknown>, inverse: PlanAc
   if (inverse.type === 'createSecurityRule') return now === undefined;
   if (!now) return inverse.type === 'deleteSecurityRule';
   return sameRule(inverse.before, now);
-}
-
-function ruleEtags(body: Record<string, unknown>): Map<string, string> {
-  const props = (body.properties as Record<string, unknown> | undefined) ?? body;
-  const rules = Array.isArray(props.securityRules) ? (props.securityRules as Record<string, unknown>[]) : [];
-  return new Map(rules.filter((r) => typeof r.name === 'string').map((r) => [String(r.name).toLowerCase(), String(r.etag ?? '')]));
 }

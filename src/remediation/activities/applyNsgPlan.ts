@@ -5,6 +5,7 @@
  */
 import { GatewayError } from '../../gateways/errors';
 import { normalizeNsg, normalizeSecurityRule, ruleDrift } from '../../network';
+import { ruleEtags } from '../../plan/ruleSnapshot';
 import type { PlanAction, RemediationPlan } from '../../plan/types';
 import type { RemediationServices } from '../services';
 import type { ApplyOutcome } from '../types';
@@ -20,7 +21,7 @@ export async function applyNsgPlan(input: { nsgId: string; plan: RemediationPlan
   const applied: PlanAction[] = [];
   for (const action of input.plan.actions) {
     try {
-      await applyAction(input.nsgId, action, ruleEtagsOf(state.body).get(action.rule.toLowerCase()), services);
+      await applyAction(input.nsgId, action, ruleEtags(state.body).get(action.rule.toLowerCase()), services);
       applied.push(action);
       if (applied.length === input.plan.actions.length) break;
       // Rules share their NSG's etag, so each write moves it. Re-read, and go on only if our write is the sole
@@ -73,12 +74,4 @@ function onlyOurChange(before: Record<string, unknown>, action: PlanAction, afte
   }
   const actual = normalizeNsg(after, 'after');
   return ruleDrift({ ...expected, rules }.rules, actual.rules).length === 0;
-}
-
-function ruleEtagsOf(body: Record<string, unknown>): Map<string, string> {
-  const props = (body.properties as Record<string, unknown> | undefined) ?? body;
-  const rules = Array.isArray(props.securityRules) ? (props.securityRules as Record<string, unknown>[]) : [];
-  return new Map(
-    rules.filter((r) => typeof r.name === 'string' && typeof r.etag === 'string').map((r) => [(r.name as string).toLowerCase(), r.etag as string]),
-  );
 }
