@@ -3,6 +3,9 @@
  * record, writing JSON, and paging lists the way Azure does (a `nextLink` that carries a `$skiptoken`).
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLargeError, readBodyLimited } from '../httpBody';
+
+export { BodyTooLargeError };
 
 export interface EmulatorRequest {
   /** Upper-case HTTP method. */
@@ -26,31 +29,8 @@ export interface EmulatorRequest {
 /** Larger bodies are refused: nothing the emulated APIs accept comes close, and it bounds memory per request. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-export class BodyTooLargeError extends Error {
-  override readonly name = 'BodyTooLargeError';
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLargeError(`request body exceeds ${MAX_BODY_BYTES} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 export async function readRequest(req: IncomingMessage, origin: string): Promise<EmulatorRequest> {
-  const body = await readBody(req);
+  const body = await readBodyLimited(req, MAX_BODY_BYTES);
   // `new URL(base + path)`, not `new URL(path, base)`: a path starting with `//` would otherwise be read as a host.
   const url = new URL(origin + (req.url ?? '/'));
   const rawPath = url.pathname;

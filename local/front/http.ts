@@ -1,23 +1,14 @@
 /** Small HTTP plumbing for the front's own routes (the proxy streams and never buffers). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLargeError, readBodyLimited } from '../httpBody';
+
+export { BodyTooLargeError };
 
 /** The front's own routes take small forms and Teams messages; this bounds memory per request. */
 export const MAX_OWN_BODY_BYTES = 1024 * 1024;
 
-export class BodyTooLargeError extends Error {
-  override readonly name = 'BodyTooLargeError';
-}
-
-export async function readBody(req: IncomingMessage, limit = MAX_OWN_BODY_BYTES): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > limit) throw new BodyTooLargeError(`request body exceeds ${limit} bytes`);
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
+export function readBody(req: IncomingMessage, limit = MAX_OWN_BODY_BYTES): Promise<Buffer> {
+  return readBodyLimited(req, limit);
 }
 
 /** Our pages hold no scripts; this CSP keeps it that way even if escaping ever failed somewhere. */

@@ -1,5 +1,8 @@
 /** The host's small HTTP plumbing: one parsed request record and one response shape for every surface it serves. */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLargeError, readBodyLimited } from '../httpBody';
+
+export { BodyTooLargeError };
 
 export interface ParsedRequest {
   /** Upper-case. */
@@ -23,10 +26,6 @@ export interface SimpleResponse {
 /** Big enough for any Event Grid batch (1 MB) or approval form; bounds memory per request. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-export class RequestTooLargeError extends Error {
-  override readonly name = 'RequestTooLargeError';
-}
-
 function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
@@ -36,14 +35,7 @@ function decodeSegment(segment: string): string {
 }
 
 export async function readRequest(req: IncomingMessage, origin: string): Promise<ParsedRequest> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new RequestTooLargeError(`request body exceeds ${MAX_BODY_BYTES} bytes`);
-    chunks.push(buffer);
-  }
+  const body = await readBodyLimited(req, MAX_BODY_BYTES);
   // origin + path, not new URL(path, origin): a path starting with `//` would otherwise be read as a host name.
   const url = new URL(origin + (req.url ?? '/'));
   const segments = url.pathname
@@ -55,7 +47,7 @@ export async function readRequest(req: IncomingMessage, origin: string): Promise
     url,
     segments,
     headers: req.headers,
-    body: Buffer.concat(chunks),
+    body,
   };
 }
 

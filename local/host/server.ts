@@ -13,7 +13,7 @@ import { PUBLIC_DURABLE_PATH, RPC_DURABLE_PATH } from './durable/clientData';
 import type { TaskHub } from './durable/taskHub';
 import { EVENT_GRID_PATH, handleEventGrid } from './eventGrid';
 import { fromFunctionsResponse, toFunctionsRequest, type HttpTriggerRouter } from './httpTriggers';
-import { readRequest, RequestTooLargeError, sendResponse, textResponse, type ParsedRequest, type SimpleResponse } from './httpUtil';
+import { BodyTooLargeError, readRequest, sendResponse, textResponse, type ParsedRequest, type SimpleResponse } from './httpUtil';
 import type { Invoker } from './invoke';
 import { errorMessage, type HostLogger } from './logger';
 import type { FunctionRegistry } from './registry';
@@ -115,7 +115,7 @@ export function createRequestListener(deps: ServerDependencies): (req: IncomingM
         method = parsed.method;
         response = await route(deps, parsed);
       } catch (err) {
-        if (err instanceof RequestTooLargeError) response = textResponse(413, err.message);
+        if (err instanceof BodyTooLargeError) response = textResponse(413, err.message);
         else {
           deps.logger({ level: 'error', category: 'system', message: `request ${req.method ?? ''} ${req.url ?? ''} failed: ${errorMessage(err)}` });
           response = { status: 500 };

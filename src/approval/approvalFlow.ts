@@ -7,6 +7,7 @@
 import type { DurableClient } from 'durable-functions';
 import type { AuditLog, NonceStore } from '../gateways/types';
 import type { JwksProvider } from '../gateways/oidc/jwksProvider';
+import { findInstance } from '../remediation/instanceStatus';
 import { REMEDIATION_EVENT } from '../remediation/names';
 import type { Decision, RemediationEvent, RemediationStatus } from '../remediation/types';
 import { type Approver, approverFromAppServiceHeaders, decodeJwtUnverified, type IdentityResult, type OidcSettings, verifyOidcToken } from './approverIdentity';
@@ -41,19 +42,15 @@ const DECISIONS: Decision[] = ['approve', 'reject', 'accept'];
 type InstanceView = RemediationStatus & { outcome?: string; finishedAt?: string };
 
 async function statusOf(deps: ApprovalDeps, instanceId: string): Promise<InstanceView | undefined> {
-  try {
-    const status = await deps.client.getStatus(instanceId);
-    const custom = status.customStatus as RemediationStatus | undefined;
-    const output = status.output as { outcome?: string } | undefined;
-    return {
-      ...(custom && typeof custom === 'object' ? custom : { stage: 'done', nsgId: '' }),
-      ...(output?.outcome ? { outcome: output.outcome } : {}),
-      ...(status.lastUpdatedTime ? { finishedAt: new Date(status.lastUpdatedTime).toISOString() } : {}),
-    };
-  } catch (err) {
-    if (/HTTP 404/.test((err as Error).message)) return undefined;
-    throw err;
-  }
+  const status = await findInstance(deps.client, instanceId);
+  if (!status) return undefined;
+  const custom = status.customStatus as RemediationStatus | undefined;
+  const output = status.output as { outcome?: string } | undefined;
+  return {
+    ...(custom && typeof custom === 'object' ? custom : { stage: 'done', nsgId: '' }),
+    ...(output?.outcome ? { outcome: output.outcome } : {}),
+    ...(status.lastUpdatedTime ? { finishedAt: new Date(status.lastUpdatedTime).toISOString() } : {}),
+  };
 }
 
 /** What happened to a remediation that is no longer waiting, in words. */

@@ -10,11 +10,6 @@ export function normalizeResourceId(id: string): string {
   return withSlash.toLowerCase();
 }
 
-/** Case-insensitive equality of two ARM ids. */
-export function sameResourceId(a: string, b: string): boolean {
-  return normalizeResourceId(a) === normalizeResourceId(b);
-}
-
 export interface ResourceIdParts {
   subscriptionId?: string;
   resourceGroup?: string;

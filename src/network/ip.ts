@@ -210,11 +210,6 @@ export function cidrContains(outer: Cidr, inner: Cidr): boolean {
   return true;
 }
 
-/** The two blocks share at least one address (CIDR blocks are either nested or disjoint). */
-export function cidrOverlaps(a: Cidr, b: Cidr): boolean {
-  return cidrContains(a, b) || cidrContains(b, a);
-}
-
 /** Orders by version, then network, then prefix length (shorter first), so a block precedes the blocks inside it. */
 export function compareCidr(a: Cidr, b: Cidr): number {
   if (a.version !== b.version) return a.version - b.version;

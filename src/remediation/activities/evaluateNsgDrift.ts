@@ -28,19 +28,19 @@ export async function evaluateNsgDrift(input: EvaluateInput, services: Remediati
     await services.audit.append({ type: 'resourceGone', resourceId: input.nsgId, time, instanceId: input.instanceId, ...changeFields(input), detail: 'the NSG no longer exists' });
     return { status: 'resourceGone', nsgId: input.nsgId };
   }
-  const policy = withKeptRules(services.policy, await keptRules(services, baseline.resourceId, baseline.capturedAt, current.body));
+  // One read of this NSG's history serves the kept rules, kept plans and earlier announcements below.
+  const history = await services.audit.list({ resourceId: baseline.resourceId });
+  const kept = history.filter((r) => r.type === 'changeKept');
+  const policy = withKeptRules(services.policy, keptRules(kept, baseline.resourceId, baseline.capturedAt, current.body));
   const evaluation = evaluateNsg({ current: current.body, currentEtag: current.etag, baseline, policy, now: time });
   const unsafe = hasUnsafeDrift(evaluation);
   const findings = evaluation.findings.map((f) => ({ id: f.id, rule: f.rule, severity: f.severity, title: f.title, exempted: f.exemption !== undefined }));
   const drift = evaluation.drift.map(describeDrift);
   let auditId: string | undefined;
   // A plan for this exact state that a human (or the timeout policy) decided to keep is not asked about again.
-  const alreadyKept =
-    unsafe && (await services.audit.list({ resourceId: evaluation.resourceId, type: 'changeKept' })).some((r) => r.planHash === evaluation.plan.hash);
+  const alreadyKept = unsafe && kept.some((r) => r.planHash === evaluation.plan.hash);
   // The same plan announced before (an earlier run, a sweep): the same record stands for it.
-  const announced = unsafe
-    ? (await services.audit.list({ resourceId: evaluation.resourceId, type: 'driftDetected' })).filter((r) => r.planHash === evaluation.plan.hash).pop()
-    : undefined;
+  const announced = unsafe ? history.filter((r) => r.type === 'driftDetected' && r.planHash === evaluation.plan.hash).pop() : undefined;
   const { authors, authorsComplete } = authorship(evaluation.drift, input.changes, announced);
   if (announced) auditId = announced.id;
   if (unsafe && !alreadyKept && !announced && evaluation.plan.hash !== input.previousPlanHash) {
@@ -100,8 +100,8 @@ export async function evaluateNsgDrift(input: EvaluateInput, services: Remediati
  * Rules a human (or the timeout policy) decided to keep since the baseline was captured, as long as each is still
  * exactly as it was kept: they are exempted, so the next unrelated change does not sweep them into its plan.
  */
-async function keptRules(services: RemediationServices, nsgId: string, since: string, body: Record<string, unknown>): Promise<Exemption[]> {
-  const records = (await services.audit.list({ resourceId: nsgId, type: 'changeKept' })).filter((r) => r.time >= since && r.plan);
+function keptRules(keptRecords: readonly AuditRecord[], nsgId: string, since: string, body: Record<string, unknown>): Exemption[] {
+  const records = keptRecords.filter((r) => r.time >= since && r.plan);
   const out: Exemption[] = [];
   for (const record of records) {
     for (const action of record.plan!.actions) {
